@@ -1,0 +1,29 @@
+using Microsoft.Extensions.DependencyInjection;
+using Dean.AppHost;
+
+var builder = DistributedApplication.CreateBuilder(args);
+builder.Services.AddHostedService<ResourceStateLogger>();
+
+var infra = InfraOptions.Resolve(builder);
+var database = builder.AddDeanPostgres("postgres", DeanResources.Database, infra);
+var redis = builder.AddDeanRedis("redis", infra);
+var signingKey = builder.AddParameter("jwt-signing-key",
+    new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
+
+var economy = builder.AddProject<Projects.Dean_Economy>("economy")
+    .WithDeanDefaults(database, redis, signingKey);
+
+var indexAgent = builder.AddProject<Projects.Dean_IndexAgent>("indexagent")
+    .WithDeanDefaults(database, redis, signingKey)
+    .WithReference(economy).WaitFor(economy)
+    .WithEnvironment("IndexAgent__WorkspaceRoot", Path.Combine(infra.DataDirectory, "workspace"))
+    .WithEnvironment("IndexAgent__SamplesRoot", Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "samples")));
+
+builder.AddProject<Projects.Dean_Orchestrator>("orchestrator")
+    .WithDeanDefaults(database, redis, signingKey)
+    .WithReference(economy).WaitFor(economy)
+    .WithReference(indexAgent).WaitFor(indexAgent)
+    .WithEnvironment("Orchestrator__DataDirectory", infra.DataDirectory)
+    .WithAdminPassword(builder);
+
+builder.Build().Run();

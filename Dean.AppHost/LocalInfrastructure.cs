@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace Dean.AppHost;
+
+/// <summary>The local <c>postgres</c> binary as an Aspire executable resource with a connection string to one database.</summary>
+public sealed class LocalPostgresResource(string name, string command, string workingDirectory, string database)
+    : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
+{
+    public EndpointReference Endpoint => new(this, "tcp");
+
+    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
+        $"Host={Endpoint.Property(EndpointProperty.Host)};Port={Endpoint.Property(EndpointProperty.Port)};Username=postgres;Database={database}");
+}
+
+/// <summary>The local <c>redis-server</c> binary as an Aspire executable resource with a connection string.</summary>
+public sealed class LocalRedisResource(string name, string command, string workingDirectory)
+    : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
+{
+    public EndpointReference Endpoint => new(this, "tcp");
+
+    public ReferenceExpression ConnectionStringExpression =>
+        ReferenceExpression.Create($"{Endpoint.Property(EndpointProperty.HostAndPort)}");
+}
+
+public static class LocalInfrastructure
+{
+    private const string PgBin = "/usr/lib/postgresql/15/bin";
+    private static bool IsRoot => Environment.UserName == "root";
+
+    /// <summary>PostgreSQL with the <paramref name="database"/> database, as a container or a local executable.</summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddDeanPostgres(this IDistributedApplicationBuilder builder, string name, string database, InfraOptions infra)
+    {
+        if (infra.UseContainers)
+        {
+            var server = builder.AddPostgres(name, port: infra.PostgresPort);
+            if (builder.ExecutionContext.IsRunMode) server.WithDataVolume("dean-postgres-data");
+            return server.AddDatabase(database);
+        }
+
+        var dataDir = PostgresDataDirectory(infra.DataDirectory);
+        var bin = FindPostgresBin();
+        // postgres and initdb refuse to run as root: setpriv drops to the postgres user and execs, so DCP's signals reach postgres.
+        var resource = new LocalPostgresResource(name, IsRoot ? "/usr/bin/setpriv" : Path.Combine(bin, "postgres"), infra.DataDirectory, database);
+        var resourceBuilder = builder.AddResource(resource)
+            .WithEndpoint(name: "tcp", scheme: "tcp", targetPort: null, port: infra.PostgresPort, isProxied: true)
+            .WithArgs(context =>
+            {
+                if (IsRoot)
+                {
+                    foreach (var arg in new[] { "--reuid=postgres", "--regid=postgres", "--clear-groups", Path.Combine(bin, "postgres") })
+                        context.Args.Add(arg);
+                }
+                context.Args.Add("-D"); context.Args.Add(dataDir);
+                context.Args.Add("-p"); context.Args.Add(resource.Endpoint.Property(EndpointProperty.TargetPort));
+                context.Args.Add("-k"); context.Args.Add(dataDir); // unix socket inside the data dir: instances never clash
+                context.Args.Add("-c"); context.Args.Add("listen_addresses=localhost");
+                context.Args.Add("-c"); context.Args.Add("max_connections=300");
+            });
+
+        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(resource, async (_, ct) =>
+        {
+            if (File.Exists(Path.Combine(dataDir, "PG_VERSION"))) return;
+            Directory.CreateDirectory(dataDir);
+            var initdb = new[] { Path.Combine(bin, "initdb"), "-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync" };
+            if (IsRoot)
+            {
+                await RunAsync("chown", ["-R", "postgres:postgres", dataDir], ct);
+                await RunAsync("/usr/bin/setpriv", ["--reuid=postgres", "--regid=postgres", "--clear-groups", .. initdb], ct);
+            }
+            else
+            {
+                await RunAsync(initdb[0], initdb[1..], ct);
+            }
+        });
+
+        return resourceBuilder.WithProbe(builder, async (connectionString, ct) =>
+        {
+            // The cluster may be fresh: create the database once it accepts connections.
+            var maintenance = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false };
+            await using var connection = new NpgsqlConnection(maintenance.ConnectionString);
+            await connection.OpenAsync(ct);
+            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection) { Parameters = { new() { Value = database } } };
+            if (await exists.ExecuteScalarAsync(ct) is null)
+            {
+                await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", connection);
+                await create.ExecuteNonQueryAsync(ct);
+            }
+        });
+    }
+
+    /// <summary>Redis as a container or a local executable; locally its append-only file lives in the data directory.</summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddDeanRedis(this IDistributedApplicationBuilder builder, string name, InfraOptions infra)
+    {
+        if (infra.UseContainers)
+        {
+            var redis = builder.AddRedis(name, port: infra.RedisPort);
+            if (builder.ExecutionContext.IsRunMode) redis.WithDataVolume("dean-redis-data");
+            return redis;
+        }
+
+        var dataDir = Path.Combine(infra.DataDirectory, "redis");
+        var resource = new LocalRedisResource(name, "redis-server", infra.DataDirectory);
+        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(resource, (_, _) =>
+        {
+            Directory.CreateDirectory(dataDir);
+            return Task.CompletedTask;
+        });
+        return builder.AddResource(resource)
+            .WithEndpoint(name: "tcp", scheme: "tcp", targetPort: null, port: infra.RedisPort, isProxied: true)
+            .WithArgs(context =>
+            {
+                context.Args.Add("--port"); context.Args.Add(resource.Endpoint.Property(EndpointProperty.TargetPort));
+                foreach (var arg in new[] { "--bind", "127.0.0.1", "--dir", dataDir, "--appendonly", "yes", "--save", "", "--daemonize", "no", "--protected-mode", "yes" })
+                    context.Args.Add(arg);
+            })
+            .WithProbe(builder, async (connectionString, _) =>
+            {
+                await using var redis = await ConnectionMultiplexer.ConnectAsync(connectionString + ",abortConnect=true,connectTimeout=2000");
+                await redis.GetDatabase().PingAsync();
+            });
+    }
+
+    /// <summary>A health check that resolves the resource's connection string lazily and probes it, so <c>WaitFor</c> works.</summary>
+    private static IResourceBuilder<IResourceWithConnectionString> WithProbe<T>(this IResourceBuilder<T> resource, IDistributedApplicationBuilder builder,
+        Func<string, CancellationToken, Task> probe) where T : IResourceWithConnectionString
+    {
+        var key = $"{resource.Resource.Name}_probe";
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(key, _ => new ProbeHealthCheck(resource.Resource, probe), null, null));
+        return (IResourceBuilder<IResourceWithConnectionString>)resource.WithHealthCheck(key);
+    }
+
+    /// <summary>
+    /// When running as root, postgres (run as the postgres user) must be able to traverse every parent of its data
+    /// directory. A checkout under a private folder cannot be; then the cluster lives under /var/lib/dean instead.
+    /// </summary>
+    private static string PostgresDataDirectory(string dataDirectory)
+    {
+        var preferred = Path.Combine(dataDirectory, "postgres");
+        if (!IsRoot || Traversable(dataDirectory)) return preferred;
+        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(dataDirectory)))[..12].ToLowerInvariant();
+        return Path.Combine("/var/lib/dean", hash, "postgres");
+    }
+
+    private static bool Traversable(string path)
+    {
+        for (var dir = new DirectoryInfo(path); dir is not null; dir = dir.Parent)
+        {
+            if (!dir.Exists) continue;
+            if ((dir.UnixFileMode & UnixFileMode.OtherExecute) == 0) return false;
+        }
+        return true;
+    }
+
+    private static string FindPostgresBin()
+    {
+        var candidates = Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).OrderByDescending(d => d, StringComparer.Ordinal)
+            : Enumerable.Empty<string>();
+        return candidates.FirstOrDefault(d => File.Exists(Path.Combine(d, "postgres"))) ?? PgBin;
+    }
+
+    private static async Task RunAsync(string file, IEnumerable<string> args, CancellationToken ct)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        await process.StandardOutput.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', info.ArgumentList)} failed ({process.ExitCode}): {await stderr}");
+    }
+
+    private sealed class ProbeHealthCheck(IResourceWithConnectionString resource, Func<string, CancellationToken, Task> probe) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                var connectionString = await resource.ConnectionStringExpression.GetValueAsync(cancellationToken)
+                    ?? throw new InvalidOperationException("no connection string yet");
+                await probe(connectionString, cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception ex)
+            {
+                return HealthCheckResult.Unhealthy(ex.Message, ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+namespace Dean.IndexAgent;
+
+/// <summary>Marks this service's assembly (its embedded migrations, for tools and tests).</summary>
+public static class IndexAgentAssembly;

@@ -1,0 +1,14 @@
+using Dean.ServiceDefaults.Http;
+using Dean.ServiceDefaults.Auth;
+using Dean.ServiceDefaults.Data;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddDeanDatabase(typeof(Program).Assembly);
+builder.AddDeanRedis();
+builder.AddServiceDependency("economy");
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapCallerApi();
+app.Run();

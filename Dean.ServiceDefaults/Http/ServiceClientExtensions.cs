@@ -1,0 +1,56 @@
+using Dean.ServiceDefaults.Auth;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+
+namespace Dean.ServiceDefaults.Http;
+
+public static class ServiceClientExtensions
+{
+    /// <summary>
+    /// A typed client for another DEAN service, found by service discovery (<c>http://{service}</c>), carrying this
+    /// service's own identity token; and a health component for that service (degraded, not unhealthy, when it is down:
+    /// a dependency's outage must not take this service out of rotation).
+    /// </summary>
+    public static IHttpClientBuilder AddDeanServiceClient<TClient>(this IHostApplicationBuilder builder, string service)
+        where TClient : class
+    {
+        builder.AddServiceDependency(service);
+        builder.Services.AddTransient<ServiceIdentityHandler>();
+        return builder.Services.AddHttpClient<TClient>(c => c.BaseAddress = new Uri($"http://{service}"))
+            .AddHttpMessageHandler<ServiceIdentityHandler>();
+    }
+
+    /// <summary>A health component for another DEAN service this one depends on (degraded when it does not answer).</summary>
+    public static IHostApplicationBuilder AddServiceDependency(this IHostApplicationBuilder builder, string service)
+    {
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(service,
+            sp => new ServiceAliveHealthCheck(sp.GetRequiredService<IHttpClientFactory>(), service), HealthStatus.Degraded, ["services"]));
+        builder.Services.AddHttpClient(ServiceAliveHealthCheck.ClientName(service), c =>
+        {
+            c.BaseAddress = new Uri($"http://{service}");
+            c.Timeout = TimeSpan.FromSeconds(5);
+        });
+        return builder;
+    }
+
+    private sealed class ServiceAliveHealthCheck(IHttpClientFactory factory, string service) : IHealthCheck
+    {
+        public static string ClientName(string service) => $"health-{service}";
+
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                using var response = await factory.CreateClient(ClientName(service)).GetAsync(Extensions.AlivenessEndpointPath, cancellationToken);
+                return response.IsSuccessStatusCode
+                    ? HealthCheckResult.Healthy()
+                    : new HealthCheckResult(context.Registration.FailureStatus, $"{service} answered {(int)response.StatusCode}");
+            }
+            catch (Exception ex)
+            {
+                return new HealthCheckResult(context.Registration.FailureStatus, ex.Message, ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+
+namespace Dean.Tests.Infrastructure;
+
+/// <summary>All tests that need the running system share one AppHost (start-up and teardown take ~10 s each here).</summary>
+[CollectionDefinition(Name)]
+public sealed class DeanAppCollection : ICollectionFixture<DeanAppFixture>
+{
+    public const string Name = "dean-app";
+}
+
+/// <summary>
+/// The whole AppHost in local mode: a throw-away PostgreSQL cluster and Redis under a temporary data directory
+/// (removed afterwards), the three services, a known admin password and a random signing key.
+/// </summary>
+public sealed class DeanAppFixture : IAsyncLifetime
+{
+    public static readonly string[] Services = ["economy", "indexagent", "orchestrator"];
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    private readonly Dictionary<string, string> _tokens = [];
+    private readonly SemaphoreSlim _tokenGate = new(1, 1);
+
+    public string AdminPassword { get; } = "admin-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
+    public string SigningKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), $"dean-test-{Guid.NewGuid():N}");
+    public DistributedApplication App { get; private set; } = null!;
+    public TimeSpan TimeToHealthy { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        SweepStaleDataDirectories();
+        Directory.CreateDirectory(DataDirectory);
+        var stopwatch = Stopwatch.StartNew();
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Dean_AppHost>(
+        [
+            "Infra:Mode=local",
+            "Infra:FixedPorts=false",
+            $"Infra:DataDir={DataDirectory}",
+            $"DEAN_ADMIN_PASSWORD={AdminPassword}",
+            $"Parameters:jwt-signing-key={SigningKey}",
+        ]);
+        App = await builder.BuildAsync().WaitAsync(StartTimeout);
+        await App.StartAsync().WaitAsync(StartTimeout);
+        foreach (var resource in new[] { "postgres", "redis" }.Concat(Services))
+            await App.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(StartTimeout);
+        TimeToHealthy = stopwatch.Elapsed;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (App is not null) await App.DisposeAsync();
+        TryDelete(DataDirectory);
+    }
+
+    /// <summary>A plain client for a service (no retries, so tests see exactly what the service answered).</summary>
+    public HttpClient Client(string service, string? token = null)
+    {
+        var client = App.CreateHttpClient(service, "http");
+        client.Timeout = TimeSpan.FromSeconds(100);
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>A client for a service signed in with a user of the given role (created on first use).</summary>
+    public async Task<HttpClient> ClientAsync(string service, string role = "admin") => Client(service, await TokenAsync(role));
+
+    public async Task<string> TokenAsync(string role = "admin")
+    {
+        await _tokenGate.WaitAsync();
+        try
+        {
+            if (_tokens.TryGetValue(role, out var cached)) return cached;
+            var orchestrator = Client("orchestrator");
+            var admin = await LoginAsync(orchestrator, "admin", AdminPassword);
+            if (role == "admin") return _tokens[role] = admin;
+
+            var password = $"{role}-password-{Guid.NewGuid():N}";
+            var username = $"test-{role}";
+            using var create = new HttpRequestMessage(HttpMethod.Post, "/api/v1/auth/users")
+            {
+                Content = JsonContent.Create(new { username, password, role }),
+            };
+            create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
+            (await orchestrator.SendAsync(create)).EnsureSuccessStatusCode();
+            return _tokens[role] = await LoginAsync(orchestrator, username, password);
+        }
+        finally
+        {
+            _tokenGate.Release();
+        }
+    }
+
+    public static async Task<string> LoginAsync(HttpClient orchestrator, string username, string password)
+    {
+        var response = await orchestrator.PostAsJsonAsync("/api/v1/auth/login", new { username, password });
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        return body.GetProperty("access_token").GetString()!;
+    }
+
+    public async Task<string> ConnectionStringAsync(string resource = "postgres") =>
+        await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"no connection string for {resource}");
+
+    /// <summary>Data directories of earlier runs that were killed before they could clean up.</summary>
+    private static void SweepStaleDataDirectories()
+    {
+        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), "dean-test-*"))
+        {
+            var pidFile = Path.Combine(dir, "postgres", "postmaster.pid");
+            var alive = File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && ProcessExists(pid);
+            if (!alive && Directory.GetLastWriteTimeUtc(dir) < DateTime.UtcNow.AddMinutes(-30)) TryDelete(dir);
+        }
+    }
+
+    private static bool ProcessExists(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // a process of the run may still be going down; the next run's sweep removes it
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

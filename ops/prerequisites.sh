@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what DEAN needs on a fresh Debian/Ubuntu machine, idempotently: PostgreSQL server binaries,
+# redis-server, git, python3 (and curl, jq for the runbook's commands). Sourced by run.sh and test.sh.
+set -euo pipefail
+
+dean_missing_packages() {
+  local missing=()
+  compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgresql)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v git >/dev/null || missing+=(git)
+  command -v python3 >/dev/null || missing+=(python3)
+  command -v curl >/dev/null || missing+=(curl)
+  command -v jq >/dev/null || missing+=(jq)
+  echo "${missing[@]:-}"
+}
+
+dean_install_prerequisites() {
+  local missing
+  missing=$(dean_missing_packages)
+  if [ -n "$missing" ]; then
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "==> installing: $missing"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    # shellcheck disable=SC2086
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    # The packages may start system-wide daemons; DEAN runs its own instances under Aspire.
+    for svc in redis-server postgresql; do
+      $sudo service "$svc" stop >/dev/null 2>&1 || true
+    done
+  fi
+  command -v dotnet >/dev/null || { echo "dotnet (SDK 10) is required: https://dotnet.microsoft.com/download" >&2; exit 1; }
+  if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
+    # postgres refuses to run as root; the AppHost drops to this user.
+    useradd --system --home /var/lib/postgresql --shell /bin/false postgres
+  fi
+  export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+}
