@@ -44,7 +44,15 @@ public static class Extensions
             http.AddServiceDiscovery();
         });
 
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            // Malformed bodies (wrong JSON types, unreadable JSON) are the caller's fault: say what was wrong.
+            if (context.Exception is BadHttpRequestException bad)
+            {
+                context.ProblemDetails.Type = "validation_error";
+                context.ProblemDetails.Detail = bad.InnerException?.Message ?? bad.Message;
+            }
+        });
         builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         builder.Services.AddSingleton<ApiRequestMetrics>();
         builder.Services.AddSingleton<DeanMeters>();
@@ -108,7 +116,10 @@ public static class Extensions
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.UseExceptionHandler();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
         app.UseMiddleware<ApiRequestMetricsMiddleware>();
         app.UseAuthentication();
