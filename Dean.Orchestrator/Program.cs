@@ -1,5 +1,6 @@
 using Dean.Orchestrator.Auth;
 using Dean.Orchestrator.Evolution;
+using Dean.Orchestrator.Operations;
 using Dean.Orchestrator.Scheduling;
 using Dean.ServiceDefaults.Data;
 
@@ -10,10 +11,12 @@ builder.AddDeanRedis();
 builder.AddOrchestratorAuth();
 builder.AddDeanScheduling();
 builder.AddEvolution();
+builder.AddOperations();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapDeanScheduling();
 app.MapAuthApi();
 app.MapEvolutionApi();
+app.MapOperationsApi();
 app.Run();

@@ -1,7 +1,6 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using Dean.Orchestrator.Clients;
 using Dean.ServiceDefaults.Auth;
 using Dean.ServiceDefaults.Http;
 using Hangfire;
@@ -11,9 +10,6 @@ namespace Dean.Orchestrator.Evolution;
 
 public static class EvolutionApi
 {
-    /// <summary>The CA rules DEAN implements (DESIGN 5).</summary>
-    public static readonly int[] KnownRules = [1, 30, 90, 110, 184];
-
     public static IEndpointRouteBuilder MapEvolutionApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/evolution").WithTags("Evolution");
@@ -30,10 +26,6 @@ public static class EvolutionApi
         return app;
     }
 
-    public sealed record StartRequest(
-        string[]? PopulationIds, int? PopulationSize, string? Target, int? Generations, long? TokenBudget,
-        int[]? CaRules, double? DiversityThreshold);
-
     public sealed record StartResponse(string CycleId, string Status);
 
     public sealed record CycleStatusResponse(
@@ -48,61 +40,12 @@ public static class EvolutionApi
     public sealed record CycleListResponse(IReadOnlyList<CycleStatusResponse> Cycles, int Total);
 
     private static async Task<Results<Accepted<StartResponse>, ValidationProblem, ProblemHttpResult>> StartAsync(
-        StartRequest request, HttpContext http, CycleStore cycles, EconomyClient economy, IndexAgentClient indexAgent,
-        IBackgroundJobClient jobs, CancellationToken ct)
+        StartCycleRequest request, HttpContext http, CycleLauncher launcher, CancellationToken ct)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (request.Generations is not > 0) errors["generations"] = ["generations must be a positive integer"];
-        if (request.TokenBudget is not > 0) errors["token_budget"] = ["token_budget must be a positive integer"];
-        var populationIds = request.PopulationIds;
-        var hasIds = populationIds is not null;
-        if (hasIds == request.PopulationSize is not null)
-            errors["population"] = ["give either population_ids or population_size"];
-        if (populationIds is not null && (populationIds.Length == 0 || populationIds.Any(string.IsNullOrWhiteSpace)))
-            errors["population_ids"] = ["population_ids must be a non-empty list of agent ids"];
-        else if (populationIds is not null && populationIds.Distinct().Count() != populationIds.Length)
-            errors["population_ids"] = ["population_ids must not repeat an agent"];
-        if (request.PopulationSize is <= 0) errors["population_size"] = ["population_size must be positive"];
-        if (request.CaRules is { } rules && (rules.Length == 0 || rules.Any(r => !KnownRules.Contains(r))))
-            errors["ca_rules"] = [$"ca_rules must be a non-empty subset of {string.Join(", ", KnownRules)}"];
-        if (request.DiversityThreshold is < 0 or > 1) errors["diversity_threshold"] = ["diversity_threshold must be within [0, 1]"];
-        if (errors.Count > 0) return Problems.Invalid(errors);
-
-        var populationSize = request.PopulationIds?.Length ?? request.PopulationSize!.Value;
-        var validation = await economy.ValidateAsync(populationSize, request.Generations!.Value, request.TokenBudget!.Value, null, ct);
-        // Single agents may be evolved freely: the population-size range applies to cycles that spawn their population.
-        var violations = validation.Violations.Where(v => hasIds ? v.Constraint != "population_size_range" : true).ToList();
-        if (violations.Count > 0)
-            return Problems.Invalid(violations.GroupBy(v => v.Constraint).ToDictionary(g => g.Key, g => g.Select(v => v.Message).ToArray()));
-
-        if (hasIds)
-        {
-            foreach (var id in request.PopulationIds!)
-            {
-                var agent = await indexAgent.GetAgentAsync(id, ct);
-                if (agent is null) return Problems.Invalid("population_ids", $"agent '{id}' does not exist");
-                if (agent.Status != "active") return Problems.Invalid("population_ids", $"agent '{id}' is {agent.Status}, not active");
-            }
-        }
-
-        var constraints = await economy.GetConstraintsAsync(ct);
-        var cycle = await cycles.CreateAsync(request.Target, request.PopulationIds ?? [], request.PopulationSize, request.Generations.Value,
-            request.TokenBudget.Value, request.CaRules ?? KnownRules, request.DiversityThreshold ?? constraints.MinDiversity,
-            http.User.FindFirst(TokenIssuer.SubjectClaim)?.Value ?? "unknown", ct);
-        var funding = await economy.AllocateAsync(cycle.Pool, cycle.TokenBudget, "normal", $"budget of {cycle.Id}", null, $"{cycle.Id}:budget", ct);
-        if (funding.Refused)
-        {
-            await cycles.EndAsync(cycle.Id, CycleStatus.Failed, funding.RefusalDetail, CancellationToken.None);
-            return Problems.BudgetExceeded($"The global budget cannot fund {cycle.TokenBudget} tokens for {cycle.Id}: {funding.RefusalDetail}");
-        }
-        if (funding.Granted!.AllocatedTokens < cycle.TokenBudget)
-        {
-            // A cycle runs on exactly the budget it was given: a partial grant is returned rather than silently shrinking it.
-            await economy.ReturnUnusedAsync(cycle.Pool, null, $"{cycle.Id}:budget-partial", CancellationToken.None);
-            await cycles.EndAsync(cycle.Id, CycleStatus.Failed, "only part of the budget was available", CancellationToken.None);
-            return Problems.BudgetExceeded($"Only {funding.Granted.AllocatedTokens} of {cycle.TokenBudget} tokens are available.");
-        }
-        jobs.Enqueue<CycleRunner>(runner => runner.RunAsync(cycle.Id, null, CancellationToken.None));
+        var outcome = await launcher.StartAsync(request, http.User.FindFirst(TokenIssuer.SubjectClaim)?.Value ?? "unknown", ct);
+        if (outcome.Invalid is { } errors) return Problems.Invalid(errors);
+        if (outcome.BudgetRefusal is { } refusal) return Problems.BudgetExceeded(refusal);
+        var cycle = outcome.Started!;
         return TypedResults.Accepted($"/api/v1/evolution/{cycle.Id}/status", new StartResponse(cycle.Id, cycle.Status));
     }
 

@@ -23,10 +23,12 @@ public static class EvolutionRegistration
             });
 #pragma warning restore EXTEXP0001
         builder.Services.AddSingleton<CycleStore>();
+        builder.Services.AddTransient<CycleLauncher>();
         builder.Services.AddSingleton<CycleEvents>();
         builder.Services.AddSingleton<CycleMetrics>();
         builder.Services.AddTransient<CycleRunner>();
         builder.Services.AddHostedService<CycleRecovery>();
+        builder.Services.AddHostedService<DemoCycle>();
         return builder;
     }
 }
