@@ -19,12 +19,30 @@ public static class CycleStatus
     public static bool IsTerminal(string status) => status is Stopped or Completed or Failed or BudgetExhausted;
 }
 
-public sealed record Cycle(
-    string Id, string Status, string? Target, string[] PopulationIds, int? RequestedPopulation, int TotalGenerations, int CurrentGeneration,
-    long TokenBudget, long TokensConsumed, int[] CaRules, double DiversityThreshold, int PatternsDiscovered,
-    double? PopulationDiversity, double? BestScore, string? BestAgentId, string? Error, string CreatedBy,
-    DateTime CreatedAt, DateTime? StartedAt, DateTime? EndedAt)
+/// <summary>A cycle as stored (materialised by Dapper through its setters).</summary>
+public sealed record Cycle
 {
+    public string Id { get; init; } = "";
+    public string Status { get; init; } = "";
+    public string? Target { get; init; }
+    public string[] PopulationIds { get; init; } = [];
+    public int? RequestedPopulation { get; init; }
+    public int TotalGenerations { get; init; }
+    public int CurrentGeneration { get; init; }
+    public long TokenBudget { get; init; }
+    public long TokensConsumed { get; init; }
+    public int[] CaRules { get; init; } = [];
+    public double DiversityThreshold { get; init; }
+    public int PatternsDiscovered { get; init; }
+    public double? PopulationDiversity { get; init; }
+    public double? BestScore { get; init; }
+    public string? BestAgentId { get; init; }
+    public string? Error { get; init; }
+    public string CreatedBy { get; init; } = "";
+    public DateTime CreatedAt { get; init; }
+    public DateTime? StartedAt { get; init; }
+    public DateTime? EndedAt { get; init; }
+
     /// <summary>The economy account that is this cycle's budget pool.</summary>
     public string Pool => $"cycle:{Id}";
 }
@@ -33,7 +51,11 @@ public sealed record GenerationRecord(
     int Generation, double? BestScore, double? MeanScore, double? Diversity, int Accepted, int Evaluations, long Tokens,
     Dictionary<string, int> CaRulesFired, DateTime StartedAt, DateTime CompletedAt);
 
-public sealed record StepRecord(string AgentId, string? CandidateId, bool Accepted, double? Score, long TokensUsed, string? Reason);
+public sealed record StepRecord(string AgentId, string? CandidateId, bool Accepted, double? Score, long TokensUsed, string? Reason)
+{
+    // Dapper materialises through this constructor; the column types (float8 may be null) must match exactly.
+    private StepRecord() : this("", null, false, null, 0, null) { }
+}
 
 /// <summary>Cycles, their completed generations and steps in PostgreSQL: the source of truth a resumed job continues from.</summary>
 public sealed class CycleStore(NpgsqlDataSource db)
