@@ -31,10 +31,12 @@ public sealed class EconomyKit(DeanAppFixture fx)
         return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }
 
+    /// <summary>Status and exact body, minus ProblemDetails' per-request <c>trace_id</c> (a replay is a new request).</summary>
     public static async Task<(HttpStatusCode Status, string Body)> PostRawAsync(HttpClient client, string path, object body)
     {
         using var response = await client.PostAsJsonAsync(path, body);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, System.Text.RegularExpressions.Regex.Replace(text, "\"trace_id\":\"[^\"]*\"", "\"trace_id\":\"\""));
     }
 
     /// <summary>Makes room in the global budget so allocations of <paramref name="headroom"/> succeed at normal priority.</summary>
