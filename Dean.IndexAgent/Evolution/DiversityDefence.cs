@@ -92,7 +92,7 @@ public sealed class DiversityDefence(GeneticOperators operators)
             var elite = GeneticOperators.EliteIndices(population.Select(m => m.Fitness).ToArray()).ToHashSet();
             var eligible = Enumerable.Range(0, population.Count).Where(i => !elite.Contains(i)).ToArray();
             var count = (int)Math.Ceiling(population.Count * RandomMutationFraction - 1e-9);
-            foreach (var i in random.Sample(eligible, count).Order())
+            foreach (var i in random.Draw(eligible, count).Order())
             {
                 var after = operators.Mutate(genomes[i], RandomMutationStrength, random);
                 interventions.Add(new DiversityIntervention(InterventionKinds.RandomMutation, population[i].Id, RandomMutationStrength,
@@ -103,7 +103,7 @@ public sealed class DiversityDefence(GeneticOperators operators)
             var recipients = Enumerable.Range(0, population.Count)
                 .Where(i => OutsideLineage(population[i], genomes[i], patterns).Count > 0)
                 .ToArray();
-            foreach (var i in random.Sample(recipients, PatternRecipients).Order())
+            foreach (var i in random.Draw(recipients, PatternRecipients).Order())
             {
                 var pattern = random.Pick(OutsideLineage(population[i], genomes[i], patterns));
                 var after = genomes[i].WithStrategies(genomes[i].Strategies.Append(StrategyVocabulary.ForPattern(pattern.PatternId)));

@@ -130,7 +130,7 @@ public sealed class GeneticOperators(MutationRateRange mutationRateRange)
     /// </summary>
     public (Genome First, Genome Second) Diversify(Genome genome, Random random)
     {
-        var shuffled = random.Sample(genome.Strategies, genome.Strategies.Count);
+        var shuffled = random.Draw(genome.Strategies, genome.Strategies.Count);
         var half = (shuffled.Count + 1) / 2;
         var first = shuffled.Take(half).ToList();
         var second = shuffled.Skip(half).ToList();

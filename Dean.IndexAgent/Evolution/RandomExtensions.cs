@@ -24,7 +24,7 @@ public static class RandomExtensions
     }
 
     /// <summary><paramref name="count"/> distinct elements chosen uniformly (partial Fisher–Yates), in draw order.</summary>
-    public static List<T> Sample<T>(this Random random, IReadOnlyList<T> items, int count)
+    public static List<T> Draw<T>(this Random random, IReadOnlyList<T> items, int count)
     {
         var pool = items.ToList();
         count = Math.Clamp(count, 0, pool.Count);
