@@ -106,7 +106,7 @@ public sealed class DiversityDefence(GeneticOperators operators)
             foreach (var i in random.Draw(recipients, PatternRecipients).Order())
             {
                 var pattern = random.Pick(OutsideLineage(population[i], genomes[i], patterns));
-                var after = genomes[i].WithStrategies(genomes[i].Strategies.Append(StrategyVocabulary.ForPattern(pattern.PatternId)));
+                var after = genomes[i].WithStrategies(genomes[i].Strategies.Append(GenomeOperations.PatternStrategy(pattern.PatternId)));
                 interventions.Add(new DiversityIntervention(InterventionKinds.PatternInjection, population[i].Id, 0.0,
                     $"pattern discovered by {pattern.DiscoveredBy}, outside the agent's lineage", genomes[i], after, pattern.DiscoveredBy, pattern.PatternId));
                 genomes[i] = after;
@@ -146,7 +146,7 @@ public sealed class DiversityDefence(GeneticOperators operators)
         var updates = new Dictionary<string, Genome>(StringComparer.Ordinal);
         for (var i = 0; i < population.Count; i++)
         {
-            if (!genomes[i].Equals(population[i].Genome))
+            if (!genomes[i].SameAs(population[i].Genome))
                 updates[population[i].Id] = genomes[i];
         }
         return new DefenceResult(before, Diversity.Measure(genomes, codeDistances, threshold), interventions, updates);
@@ -157,7 +157,7 @@ public sealed class DiversityDefence(GeneticOperators operators)
     {
         var lineage = member.LineageOrSelf.ToHashSet(StringComparer.Ordinal);
         return patterns
-            .Where(p => !lineage.Contains(p.DiscoveredBy) && !genome.HasStrategy(StrategyVocabulary.ForPattern(p.PatternId)))
+            .Where(p => !lineage.Contains(p.DiscoveredBy) && !genome.HasStrategy(GenomeOperations.PatternStrategy(p.PatternId)))
             .ToArray();
     }
 }

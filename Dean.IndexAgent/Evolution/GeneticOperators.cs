@@ -58,9 +58,9 @@ public sealed class GeneticOperators(MutationRateRange mutationRateRange)
         if (firstWeight is < 0.0 or > 1.0 || double.IsNaN(firstWeight))
             throw new ArgumentOutOfRangeException(nameof(firstWeight), firstWeight, "A weight is a probability.");
 
-        var a = first.Traits.ToArray();
-        var b = second.Traits.ToArray();
-        var traits = new double[GenomeTraits.Count];
+        var a = first.Traits.Values();
+        var b = second.Traits.Values();
+        var traits = new double[GenomeOperations.TraitCount];
         for (var i = 0; i < traits.Length; i++)
             traits[i] = random.NextBool(firstWeight) ? a[i] : b[i];
 
@@ -79,7 +79,7 @@ public sealed class GeneticOperators(MutationRateRange mutationRateRange)
         }
 
         var mutationRate = random.NextBool(firstWeight) ? first.MutationRate : second.MutationRate;
-        return new Genome(GenomeTraits.FromArray(traits), strategies, MutationRateRange.Clamp(mutationRate));
+        return new Genome(GenomeOperations.ToTraits(traits), GenomeOperations.CanonicalStrategies(strategies), MutationRateRange.Clamp(mutationRate));
     }
 
     /// <summary>Mutation at the genome's own rate: σ = mutation_rate, add/drop probability = mutation_rate.</summary>
@@ -95,32 +95,32 @@ public sealed class GeneticOperators(MutationRateRange mutationRateRange)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(strength);
 
-        var traits = genome.Traits.ToArray()
+        var traits = genome.Traits.Values()
             .Select(value => Math.Clamp(value + strength * random.NextGaussian(), 0.0, 1.0))
             .ToArray();
 
         var strategies = genome.Strategies.ToList();
         if (random.NextBool(strength))
         {
-            var missing = StrategyVocabulary.BaseStrategies.Where(s => !strategies.Contains(s, StringComparer.Ordinal)).ToArray();
+            var missing = Genome.Vocabulary.Where(s => !strategies.Contains(s, StringComparer.Ordinal)).ToArray();
             if (missing.Length > 0)
                 strategies.Add(random.Pick(missing));
         }
         if (random.NextBool(strength) && strategies.Count > 1)
             strategies.RemoveAt(random.Next(strategies.Count));
 
-        return new Genome(GenomeTraits.FromArray(traits), strategies, MutationRateRange.Clamp(genome.MutationRate));
+        return new Genome(GenomeOperations.ToTraits(traits), GenomeOperations.CanonicalStrategies(strategies), MutationRateRange.Clamp(genome.MutationRate));
     }
 
     /// <summary>A random genome within bounds: uniform traits, a non-empty random subset of the base strategies, a uniform mutation rate in range.</summary>
     public Genome RandomGenome(Random random)
     {
-        var traits = new GenomeTraits(random.NextDouble(), random.NextDouble(), random.NextDouble(), random.NextDouble());
-        var strategies = StrategyVocabulary.BaseStrategies.Where(_ => random.NextBool(0.5)).ToList();
+        var traits = new Traits(random.NextDouble(), random.NextDouble(), random.NextDouble(), random.NextDouble());
+        var strategies = Genome.Vocabulary.Where(_ => random.NextBool(0.5)).ToList();
         if (strategies.Count == 0)
-            strategies.Add(random.Pick(StrategyVocabulary.BaseStrategies));
+            strategies.Add(random.Pick(Genome.Vocabulary));
         var rate = MutationRateRange.Min + random.NextDouble() * (MutationRateRange.Max - MutationRateRange.Min);
-        return new Genome(traits, strategies, rate);
+        return new Genome(traits, GenomeOperations.CanonicalStrategies(strategies), rate);
     }
 
     /// <summary>
@@ -141,11 +141,11 @@ public sealed class GeneticOperators(MutationRateRange mutationRateRange)
 
     private static void AddNovelStrategy(List<string> target, List<string> other, Random random)
     {
-        var candidates = StrategyVocabulary.BaseStrategies
+        var candidates = Genome.Vocabulary
             .Where(s => !target.Contains(s, StringComparer.Ordinal) && !other.Contains(s, StringComparer.Ordinal))
             .ToArray();
         if (candidates.Length == 0)
-            candidates = StrategyVocabulary.BaseStrategies.Where(s => !target.Contains(s, StringComparer.Ordinal)).ToArray();
+            candidates = Genome.Vocabulary.Where(s => !target.Contains(s, StringComparer.Ordinal)).ToArray();
         if (candidates.Length > 0)
             target.Add(random.Pick(candidates));
     }

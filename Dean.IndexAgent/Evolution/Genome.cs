@@ -1,102 +1,18 @@
 namespace Dean.IndexAgent.Evolution;
 
-/// <summary>The four behavioural traits of an agent, each in [0,1] (DESIGN section 3).</summary>
-public sealed record GenomeTraits(double Exploration, double Creativity, double Efficiency, double Risk)
+// INTEGRATION: Traits and Genome below mirror Dean.IndexAgent.Agents.Traits / Dean.IndexAgent.Agents.Genome on branch
+// `indexagent` (same names, members and constants; Validate omitted). When the branches meet, delete these two records
+// and import Dean.IndexAgent.Agents instead: everything in Evolution/ uses only members both definitions share, plus
+// the extension methods of GenomeOperations.
+
+/// <summary>Numbers in [0,1] that steer how an agent edits (DESIGN section 3).</summary>
+public sealed record Traits(double Exploration, double Creativity, double Efficiency, double Risk)
 {
-    public const int Count = 4;
-
-    /// <summary>The traits in a fixed order (exploration, creativity, efficiency, risk).</summary>
-    public IReadOnlyList<double> ToArray() => [Exploration, Creativity, Efficiency, Risk];
-
-    public static GenomeTraits FromArray(IReadOnlyList<double> values)
-    {
-        if (values.Count != Count)
-            throw new ArgumentException($"A genome has {Count} traits.", nameof(values));
-        return new GenomeTraits(values[0], values[1], values[2], values[3]);
-    }
-
-    /// <summary>Every trait clamped into [0,1].</summary>
-    public GenomeTraits Clamped() => FromArray(ToArray().Select(v => Math.Clamp(v, 0.0, 1.0)).ToArray());
-
-    public bool IsWithinBounds => ToArray().All(v => v is >= 0.0 and <= 1.0);
-
-    /// <summary>Mean absolute trait difference, in [0,1] for traits in bounds.</summary>
-    public double MeanAbsoluteDifference(GenomeTraits other)
-    {
-        var a = ToArray();
-        var b = other.ToArray();
-        var sum = 0.0;
-        for (var i = 0; i < Count; i++)
-            sum += Math.Abs(a[i] - b[i]);
-        return sum / Count;
-    }
+    public static readonly Traits Balanced = new(0.5, 0.5, 0.5, 0.5);
 }
 
-/// <summary>The inclusive range a genome's mutation rate must lie in (constraint <c>mutation_rate_range</c>).</summary>
-public readonly record struct MutationRateRange(double Min, double Max)
-{
-    public static MutationRateRange Default { get; } = new(0.05, 0.3);
-
-    public double Clamp(double rate) => Math.Clamp(rate, Min, Max);
-
-    public bool Contains(double rate) => rate >= Min && rate <= Max;
-}
-
-/// <summary>
-/// An agent's genome (DESIGN section 3): traits, a set of strategies from <see cref="StrategyVocabulary"/>
-/// and a mutation rate. Strategies are kept sorted and distinct, so equal genomes compare equal.
-/// </summary>
-public sealed record Genome
-{
-    public Genome(GenomeTraits traits, IEnumerable<string> strategies, double mutationRate)
-    {
-        Traits = traits;
-        Strategies = strategies.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        foreach (var strategy in Strategies)
-        {
-            if (!StrategyVocabulary.IsValid(strategy))
-                throw new ArgumentException($"Unknown strategy '{strategy}'.", nameof(strategies));
-        }
-        MutationRate = mutationRate;
-    }
-
-    public GenomeTraits Traits { get; init; }
-
-    /// <summary>Sorted, distinct strategy names.</summary>
-    public IReadOnlyList<string> Strategies { get; }
-
-    public double MutationRate { get; init; }
-
-    public bool HasStrategy(string strategy) => Strategies.Contains(strategy, StringComparer.Ordinal);
-
-    /// <summary>A copy with a different strategy set (normalised the same way as the constructor).</summary>
-    public Genome WithStrategies(IEnumerable<string> strategies) => new(Traits, strategies, MutationRate);
-
-    /// <summary>Traits in [0,1] and the mutation rate inside <paramref name="range"/>.</summary>
-    public bool IsWithinBounds(MutationRateRange range) => Traits.IsWithinBounds && range.Contains(MutationRate);
-
-    public bool Equals(Genome? other) =>
-        other is not null
-        && Traits == other.Traits
-        && MutationRate.Equals(other.MutationRate)
-        && Strategies.SequenceEqual(other.Strategies, StringComparer.Ordinal);
-
-    public override int GetHashCode()
-    {
-        var hash = new HashCode();
-        hash.Add(Traits);
-        hash.Add(MutationRate);
-        foreach (var strategy in Strategies)
-            hash.Add(strategy, StringComparer.Ordinal);
-        return hash.ToHashCode();
-    }
-
-    public override string ToString() =>
-        $"Genome {{ {Traits}, Strategies = [{string.Join(", ", Strategies)}], MutationRate = {MutationRate} }}";
-}
-
-/// <summary>The strategy vocabulary of DESIGN section 3.</summary>
-public static class StrategyVocabulary
+/// <summary>An agent's genome (DESIGN section 3): traits, strategies from the vocabulary or <c>pattern:{id}</c>, mutation rate.</summary>
+public sealed record Genome(Traits Traits, IReadOnlyList<string> Strategies, double MutationRate)
 {
     public const string TuneConstants = "tune-constants";
     public const string Simplify = "simplify";
@@ -106,22 +22,97 @@ public static class StrategyVocabulary
     public const string ApplyPattern = "apply-pattern";
     public const string PatternPrefix = "pattern:";
 
-    /// <summary>The built-in strategies (everything except adopted <c>pattern:{id}</c> entries).</summary>
-    public static IReadOnlyList<string> BaseStrategies { get; } =
-        [TuneConstants, Simplify, Restructure, Reorder, Crossover, ApplyPattern];
+    public static readonly string[] Vocabulary = [TuneConstants, Simplify, Restructure, Reorder, Crossover, ApplyPattern];
+    public const double MinMutationRate = 0.05;
+    public const double MaxMutationRate = 0.3;
 
-    public static string ForPattern(string patternId)
+    public static Genome Default { get; } = new(Traits.Balanced, Vocabulary, 0.1);
+
+    public static bool IsKnownStrategy(string strategy) =>
+        Vocabulary.Contains(strategy, StringComparer.Ordinal)
+        || (strategy.StartsWith(PatternPrefix, StringComparison.Ordinal) && strategy.Length > PatternPrefix.Length);
+}
+
+/// <summary>The inclusive range a genome's mutation rate must lie in (constraint <c>mutation_rate_range</c>).</summary>
+public readonly record struct MutationRateRange(double Min, double Max)
+{
+    public static MutationRateRange Default { get; } = new(Genome.MinMutationRate, Genome.MaxMutationRate);
+
+    public double Clamp(double rate) => Math.Clamp(rate, Min, Max);
+
+    public bool Contains(double rate) => rate >= Min && rate <= Max;
+}
+
+/// <summary>Genome helpers used by the evolution logic (extension methods, so they work on either genome definition).</summary>
+public static class GenomeOperations
+{
+    public const int TraitCount = 4;
+
+    /// <summary>The traits in a fixed order: exploration, creativity, efficiency, risk.</summary>
+    public static double[] Values(this Traits traits) => [traits.Exploration, traits.Creativity, traits.Efficiency, traits.Risk];
+
+    public static Traits ToTraits(IReadOnlyList<double> values)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(patternId);
-        return PatternPrefix + patternId;
+        if (values.Count != TraitCount)
+            throw new ArgumentException($"A genome has {TraitCount} traits.", nameof(values));
+        return new Traits(values[0], values[1], values[2], values[3]);
     }
 
-    public static bool IsPattern(string strategy) =>
-        strategy.StartsWith(PatternPrefix, StringComparison.Ordinal) && strategy.Length > PatternPrefix.Length;
+    public static bool IsWithinBounds(this Traits traits) => traits.Values().All(v => v is >= 0.0 and <= 1.0);
+
+    /// <summary>Mean absolute trait difference; in [0,1] for traits within bounds.</summary>
+    public static double MeanAbsoluteDifference(this Traits first, Traits second)
+    {
+        var a = first.Values();
+        var b = second.Values();
+        var sum = 0.0;
+        for (var i = 0; i < TraitCount; i++)
+            sum += Math.Abs(a[i] - b[i]);
+        return sum / TraitCount;
+    }
+
+    /// <summary>Traits in [0,1], strategies known and non-empty, mutation rate inside <paramref name="range"/>.</summary>
+    public static bool IsWithinBounds(this Genome genome, MutationRateRange range) =>
+        genome.Traits.IsWithinBounds() && range.Contains(genome.MutationRate)
+        && genome.Strategies.Count > 0 && genome.Strategies.All(Genome.IsKnownStrategy);
+
+    public static bool HasStrategy(this Genome genome, string strategy) => genome.Strategies.Contains(strategy, StringComparer.Ordinal);
+
+    /// <summary>Strategies as a set: distinct and in ordinal order, so equal sets compare equal item by item.</summary>
+    public static string[] CanonicalStrategies(IEnumerable<string> strategies) =>
+        strategies.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>A copy with another strategy set (canonical order).</summary>
+    public static Genome WithStrategies(this Genome genome, IEnumerable<string> strategies)
+    {
+        var canonical = CanonicalStrategies(strategies);
+        var unknown = canonical.FirstOrDefault(s => !Genome.IsKnownStrategy(s));
+        if (unknown is not null)
+            throw new ArgumentException($"Unknown strategy '{unknown}'.", nameof(strategies));
+        return genome with { Strategies = canonical };
+    }
+
+    /// <summary>Value equality: same traits, mutation rate and strategy set (the record's own equality compares the list by reference).</summary>
+    public static bool SameAs(this Genome genome, Genome other) =>
+        genome.Traits == other.Traits
+        && genome.MutationRate.Equals(other.MutationRate)
+        && CanonicalStrategies(genome.Strategies).SequenceEqual(CanonicalStrategies(other.Strategies), StringComparer.Ordinal);
+
+    /// <summary>The <c>pattern:{id}</c> strategy that adopts a pattern.</summary>
+    public static string PatternStrategy(string patternId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(patternId);
+        return Genome.PatternPrefix + patternId;
+    }
 
     /// <summary>The pattern id of a <c>pattern:{id}</c> strategy, or null.</summary>
-    public static string? PatternId(string strategy) => IsPattern(strategy) ? strategy[PatternPrefix.Length..] : null;
+    public static string? PatternIdOf(string strategy) =>
+        strategy.StartsWith(Genome.PatternPrefix, StringComparison.Ordinal) && strategy.Length > Genome.PatternPrefix.Length
+            ? strategy[Genome.PatternPrefix.Length..]
+            : null;
 
-    public static bool IsValid(string strategy) =>
-        BaseStrategies.Contains(strategy, StringComparer.Ordinal) || IsPattern(strategy);
+    /// <summary>A stable text form, for logs and for comparing genomes by value.</summary>
+    public static string Describe(this Genome genome) =>
+        FormattableString.Invariant(
+            $"traits=[{string.Join(", ", genome.Traits.Values().Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}] strategies=[{string.Join(", ", CanonicalStrategies(genome.Strategies))}] mutation_rate={genome.MutationRate:R}");
 }

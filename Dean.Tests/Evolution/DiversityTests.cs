@@ -5,8 +5,8 @@ namespace Dean.Tests.Evolution;
 
 public sealed class DiversityTests
 {
-    private static readonly Genome Genome =
-        new(new GenomeTraits(0.5, 0.5, 0.5, 0.5), [StrategyVocabulary.TuneConstants, StrategyVocabulary.Reorder], 0.1);
+    private static readonly Genome SharedGenome =
+        new(new Traits(0.5, 0.5, 0.5, 0.5), [Genome.TuneConstants, Genome.Reorder], 0.1);
 
     private static DiversityMember Member(string id, Genome genome, double fitness = 0.5, string code = "x = 1\ny = 2\n", params string[] lineage) =>
         new(id, genome, fitness, new Dictionary<string, string> { ["program.py"] = code }, lineage.Length > 0 ? lineage : null);
@@ -14,7 +14,7 @@ public sealed class DiversityTests
     [Fact]
     public void Identical_agents_have_diversity_zero()
     {
-        var population = Enumerable.Range(1, 5).Select(i => Member($"agent_{i:D3}", Genome)).ToArray();
+        var population = Enumerable.Range(1, 5).Select(i => Member($"agent_{i:D3}", SharedGenome)).ToArray();
 
         var report = Diversity.Measure(population, threshold: 0.3);
 
@@ -50,8 +50,8 @@ public sealed class DiversityTests
     [Fact]
     public void Distance_weights_traits_strategies_and_code_0_4_0_4_0_2()
     {
-        var a = Member("a", new Genome(new GenomeTraits(0, 0, 0, 0), ["simplify", "reorder"], 0.1), code: "a\nb\nc\n");
-        var b = Member("b", new Genome(new GenomeTraits(1, 1, 0, 0), ["simplify", "crossover"], 0.1), code: "a\nx\nc\n");
+        var a = Member("a", new Genome(new Traits(0, 0, 0, 0), ["simplify", "reorder"], 0.1), code: "a\nb\nc\n");
+        var b = Member("b", new Genome(new Traits(1, 1, 0, 0), ["simplify", "crossover"], 0.1), code: "a\nx\nc\n");
 
         var components = Diversity.Components(a, b);
 
@@ -85,8 +85,8 @@ public sealed class DiversityTests
         var random = new Random(1);
         var population = new[]
         {
-            Member("a", new Genome(new GenomeTraits(0, 0, 0, 0), ["simplify"], 0.1), code: "a\n"),
-            Member("b", new Genome(new GenomeTraits(1, 1, 1, 1), ["reorder"], 0.1), code: "b\n"),
+            Member("a", new Genome(new Traits(0, 0, 0, 0), ["simplify"], 0.1), code: "a\n"),
+            Member("b", new Genome(new Traits(1, 1, 1, 1), ["reorder"], 0.1), code: "b\n"),
         };
 
         var result = new DiversityDefence().Defend(population, 0.3, [], random);
@@ -101,8 +101,8 @@ public sealed class DiversityTests
     {
         // Three clones and one agent with disjoint strategies: the three cross pairs are 0.4 apart, the clone pairs 0,
         // so diversity is 3 · 0.4 / 6 = 0.2: below 0.3 but not below half of it.
-        var clone = new Genome(new GenomeTraits(0.5, 0.5, 0.5, 0.5), ["simplify", "reorder"], 0.1);
-        var other = new Genome(new GenomeTraits(0.5, 0.5, 0.5, 0.5), ["crossover", "restructure"], 0.1);
+        var clone = new Genome(new Traits(0.5, 0.5, 0.5, 0.5), ["simplify", "reorder"], 0.1);
+        var other = new Genome(new Traits(0.5, 0.5, 0.5, 0.5), ["crossover", "restructure"], 0.1);
         var population = new[]
         {
             Member("agent_001", clone, fitness: 0.1),
@@ -127,7 +127,7 @@ public sealed class DiversityTests
     public void Population_below_half_the_threshold_also_gets_random_mutation_and_outside_patterns()
     {
         var population = Enumerable.Range(1, 10)
-            .Select(i => Member($"agent_{i:D3}", Genome, fitness: i / 10.0, lineage: [$"agent_{i:D3}", "agent_000"]))
+            .Select(i => Member($"agent_{i:D3}", SharedGenome, fitness: i / 10.0, lineage: [$"agent_{i:D3}", "agent_000"]))
             .ToArray();
         PatternOffer[] patterns =
         [
@@ -151,7 +151,7 @@ public sealed class DiversityTests
         {
             Assert.NotEqual("pattern_own", g.PatternId);
             Assert.False(g.PatternId == "pattern_007" && g.AgentId == "agent_007");
-            Assert.Contains(StrategyVocabulary.ForPattern(g.PatternId!), result.GenomeUpdates[g.AgentId].Strategies);
+            Assert.Contains(GenomeOperations.PatternStrategy(g.PatternId!), result.GenomeUpdates[g.AgentId].Strategies);
         });
         Assert.True(result.After.Diversity > 0.0);
     }
@@ -159,7 +159,7 @@ public sealed class DiversityTests
     [Fact]
     public void Inject_mutation_mutates_every_agent_and_reports_before_and_after()
     {
-        var population = Enumerable.Range(1, 4).Select(i => Member($"agent_{i:D3}", Genome)).ToArray();
+        var population = Enumerable.Range(1, 4).Select(i => Member($"agent_{i:D3}", SharedGenome)).ToArray();
 
         var result = new DiversityDefence().InjectMutation(population, 0.2, 0.3, new Random(3));
 

@@ -17,10 +17,10 @@ public sealed class GeneticOperatorsTests
 
         var child = operators.Crossover(first, second, random, weight);
 
-        var a = first.Traits.ToArray();
-        var b = second.Traits.ToArray();
-        var c = child.Traits.ToArray();
-        var traitsFromParents = Enumerable.Range(0, GenomeTraits.Count).All(i => c[i] == a[i] || c[i] == b[i]);
+        var a = first.Traits.Values();
+        var b = second.Traits.Values();
+        var c = child.Traits.Values();
+        var traitsFromParents = Enumerable.Range(0, GenomeOperations.TraitCount).All(i => c[i] == a[i] || c[i] == b[i]);
         var strategiesFromParents = child.Strategies.All(s => first.HasStrategy(s) || second.HasStrategy(s));
         var rateFromParents = child.MutationRate == first.MutationRate || child.MutationRate == second.MutationRate;
         return traitsFromParents && strategiesFromParents && rateFromParents && child.Strategies.Count > 0;
@@ -30,11 +30,11 @@ public sealed class GeneticOperatorsTests
     public void Crossover_weight_decides_which_parent_genes_come_from()
     {
         var random = new Random(7);
-        var first = new Genome(new GenomeTraits(0, 0, 0, 0), [StrategyVocabulary.Simplify], 0.05);
-        var second = new Genome(new GenomeTraits(1, 1, 1, 1), [StrategyVocabulary.Reorder], 0.3);
+        var first = new Genome(new Traits(0, 0, 0, 0), [Genome.Simplify], 0.05);
+        var second = new Genome(new Traits(1, 1, 1, 1), [Genome.Reorder], 0.3);
 
-        Assert.Equal(first, operators.Crossover(first, second, random, firstWeight: 1.0));
-        Assert.Equal(second, operators.Crossover(first, second, random, firstWeight: 0.0));
+        Assert.True(first.SameAs(operators.Crossover(first, second, random, firstWeight: 1.0)));
+        Assert.True(second.SameAs(operators.Crossover(first, second, random, firstWeight: 0.0)));
     }
 
     [Property(MaxTest = 300)]
@@ -49,17 +49,17 @@ public sealed class GeneticOperatorsTests
         var selfRate = operators.Mutate(genome, random);
 
         return mutated.IsWithinBounds(range) && selfRate.IsWithinBounds(range)
-            && mutated.Strategies.Count > 0 && mutated.Strategies.All(StrategyVocabulary.IsValid);
+            && mutated.Strategies.Count > 0 && mutated.Strategies.All(Genome.IsKnownStrategy);
     }
 
     [Fact]
     public void Mutation_noise_has_the_genome_mutation_rate_as_sigma()
     {
         var random = new Random(11);
-        var genome = new Genome(new GenomeTraits(0.5, 0.5, 0.5, 0.5), [StrategyVocabulary.TuneConstants], 0.1);
+        var genome = new Genome(new Traits(0.5, 0.5, 0.5, 0.5), [Genome.TuneConstants], 0.1);
 
         var deltas = Enumerable.Range(0, 5000)
-            .SelectMany(_ => operators.Mutate(genome, random).Traits.ToArray().Select(v => v - 0.5))
+            .SelectMany(_ => operators.Mutate(genome, random).Traits.Values().Select(v => v - 0.5))
             .ToArray();
         var sigma = Math.Sqrt(deltas.Average(d => d * d));
 
@@ -72,14 +72,14 @@ public sealed class GeneticOperatorsTests
     {
         var random = new Random(3);
         var genome = GenomeGenerators.Any(random);
-        Assert.Equal(genome, operators.Mutate(genome, 0.0, random));
+        Assert.True(genome.SameAs(operators.Mutate(genome, 0.0, random)));
     }
 
     [Fact]
     public void Strategy_add_and_drop_happen_with_probability_mutation_rate()
     {
         var random = new Random(5);
-        var genome = new Genome(new GenomeTraits(0.5, 0.5, 0.5, 0.5), [StrategyVocabulary.TuneConstants, StrategyVocabulary.Reorder], 0.3);
+        var genome = new Genome(new Traits(0.5, 0.5, 0.5, 0.5), [Genome.TuneConstants, Genome.Reorder], 0.3);
         const int trials = 20000;
         var added = 0;
         var dropped = 0;
@@ -102,7 +102,7 @@ public sealed class GeneticOperatorsTests
         var range = new MutationRateRange(0.1, 0.2);
         var genome = new GeneticOperators(range).RandomGenome(new Random(seed));
         return genome.IsWithinBounds(range) && genome.Strategies.Count > 0
-            && genome.Strategies.All(s => StrategyVocabulary.BaseStrategies.Contains(s));
+            && genome.Strategies.All(s => Genome.Vocabulary.Contains(s));
     }
 
     [Fact]
@@ -138,8 +138,9 @@ public sealed class GeneticOperatorsTests
     {
         var parent = GenomeGenerators.Any(new Random(9));
         var other = GenomeGenerators.Any(new Random(10));
-        Assert.Equal(operators.Mutate(parent, new Random(42)), operators.Mutate(parent, new Random(42)));
-        Assert.Equal(operators.Crossover(parent, other, new Random(42)), operators.Crossover(parent, other, new Random(42)));
+        Assert.Equal(operators.Mutate(parent, new Random(42)).Describe(), operators.Mutate(parent, new Random(42)).Describe());
+        Assert.Equal(operators.Crossover(parent, other, new Random(42)).Describe(), operators.Crossover(parent, other, new Random(42)).Describe());
+        Assert.NotEqual(operators.Mutate(parent, new Random(42)).Describe(), operators.Mutate(parent, new Random(43)).Describe());
     }
 
     [Property(MaxTest = 200)]
@@ -156,11 +157,14 @@ public sealed class GeneticOperatorsTests
     }
 
     [Fact]
-    public void Genome_strategies_are_a_set_and_unknown_ones_are_refused()
+    public void Genome_strategies_are_compared_as_a_set_and_unknown_ones_are_refused()
     {
-        var genome = new Genome(new GenomeTraits(0, 0, 0, 0), ["simplify", "reorder", "simplify", "pattern:pattern_001"], 0.1);
+        var genome = Genome.Default.WithStrategies(["simplify", "reorder", "simplify", "pattern:pattern_001"]);
         Assert.Equal(new[] { "pattern:pattern_001", "reorder", "simplify" }, genome.Strategies);
-        Assert.Equal(genome, new Genome(new GenomeTraits(0, 0, 0, 0), ["reorder", "pattern:pattern_001", "simplify"], 0.1));
-        Assert.Throws<ArgumentException>(() => new Genome(new GenomeTraits(0, 0, 0, 0), ["teleport"], 0.1));
+        Assert.True(genome.SameAs(Genome.Default with { Strategies = ["reorder", "pattern:pattern_001", "simplify"] }));
+        Assert.False(genome.SameAs(Genome.Default with { Strategies = ["reorder", "simplify"] }));
+        Assert.Throws<ArgumentException>(() => Genome.Default.WithStrategies(["teleport"]));
+        Assert.Equal("pattern_001", GenomeOperations.PatternIdOf("pattern:pattern_001"));
+        Assert.Null(GenomeOperations.PatternIdOf("simplify"));
     }
 }

@@ -9,11 +9,11 @@ internal static class GenomeGenerators
     {
         var bounds = range ?? MutationRateRange.Default;
         double Trait() => random.Next(10) switch { 0 => 0.0, 1 => 1.0, _ => random.NextDouble() };
-        var strategies = StrategyVocabulary.BaseStrategies.Where(_ => random.Next(2) == 0).ToList();
+        var strategies = Genome.Vocabulary.Where(_ => random.Next(2) == 0).ToList();
         for (var p = random.Next(3); p > 0; p--)
-            strategies.Add(StrategyVocabulary.ForPattern($"pattern_{random.Next(1, 6):D3}"));
-        if (strategies.Count == 0) strategies.Add(StrategyVocabulary.Simplify);
+            strategies.Add(GenomeOperations.PatternStrategy($"pattern_{random.Next(1, 6):D3}"));
+        if (strategies.Count == 0) strategies.Add(Genome.Simplify);
         var rate = bounds.Min + random.NextDouble() * (bounds.Max - bounds.Min);
-        return new Genome(new GenomeTraits(Trait(), Trait(), Trait(), Trait()), strategies, rate);
+        return new Genome(new Traits(Trait(), Trait(), Trait(), Trait()), GenomeOperations.CanonicalStrategies(strategies), rate);
     }
 }
