@@ -193,6 +193,25 @@ public sealed class PatternTests
         Assert.Equal("clamp(v, 100, 2)\n", PatternApplier.Apply(pattern, "clamp(v, 2, 100)\n").Text);
     }
 
+    [Fact]
+    public void A_pattern_found_across_two_files_applies_to_whichever_files_have_its_sites()
+    {
+        var diff = DiffNormalizer.Normalize([("a = 1\n", "a = 2\n"), ("if b < 3:\n", "if b <= 3:\n")]);
+        var pattern = PatternTemplate.From(diff);
+        var files = new Dictionary<string, string>
+        {
+            ["one.py"] = "if b < 8:\n    pass\n",
+            ["two.py"] = "print(1)\n",
+            ["three.py"] = "a = 7\n",
+        };
+
+        var (changed, reason) = PatternApplier.Apply(pattern, files);
+
+        Assert.Null(reason);
+        Assert.Equal(new Dictionary<string, string> { ["one.py"] = "if b <= 8:\n    pass\n", ["three.py"] = "a = 2\n" }, changed);
+        Assert.NotNull(PatternApplier.Apply(pattern, new Dictionary<string, string> { ["three.py"] = "a = 7\n" }).Reason);
+    }
+
     [Theory]
     [InlineData("x = 1\n", "x = 2\n", false, null, PatternTypes.Behavioral)]
     [InlineData("if a < b:\n", "if a > b:\n", false, null, PatternTypes.Behavioral)]
