@@ -14,7 +14,11 @@ public static class LineCrossover
     public const string EvolveBlockStart = "EVOLVE-BLOCK-START";
     public const string EvolveBlockEnd = "EVOLVE-BLOCK-END";
 
-    public static string Combine(string first, string second, Random random, double firstWeight = 0.5)
+    /// <param name="differFromFirst">
+    /// When true and some differing block may change, at least one block comes from the second version, so the child is
+    /// never just a copy of the first (an operator would waste an evaluation on it).
+    /// </param>
+    public static string Combine(string first, string second, Random random, double firstWeight = 0.5, bool differFromFirst = false)
     {
         if (firstWeight is < 0.0 or > 1.0 || double.IsNaN(firstWeight))
             throw new ArgumentOutOfRangeException(nameof(firstWeight), firstWeight, "A weight is a probability.");
@@ -24,14 +28,15 @@ public static class LineCrossover
         var inScope = EvolveScope(firstLines);
         var script = LineDiff.Compute(firstLines, secondLines);
 
-        var child = new List<string>(Math.Max(firstLines.Count, secondLines.Count));
+        // Split the script into runs of common lines and differing blocks.
+        var segments = new List<(List<string> First, List<string> Second, bool Differs, bool Editable)>();
         var i = 0;
         var lastOldIndex = -1;
         while (i < script.Count)
         {
             if (script[i].Operation == DiffOperation.Equal)
             {
-                child.Add(script[i].Text);
+                segments.Add(([script[i].Text], [script[i].Text], false, false));
                 lastOldIndex = script[i].OldIndex;
                 i++;
                 continue;
@@ -51,10 +56,15 @@ public static class LineCrossover
             }
             if (fromFirst.Count == 0)
                 editable = InsertionInScope(firstLines, inScope, lastOldIndex);
-            var takeFirst = !editable || random.NextBool(firstWeight);
-            child.AddRange(takeFirst ? fromFirst : fromSecond);
+            segments.Add((fromFirst, fromSecond, true, editable));
         }
 
+        var takeSecond = segments.Select(s => s.Editable && !random.NextBool(firstWeight)).ToArray();
+        var editableBlocks = Enumerable.Range(0, segments.Count).Where(k => segments[k].Editable).ToArray();
+        if (differFromFirst && editableBlocks.Length > 0 && !takeSecond.Any(t => t))
+            takeSecond[random.Pick(editableBlocks)] = true;
+
+        var child = segments.SelectMany((s, k) => takeSecond[k] ? s.Second : s.First).ToList();
         var newline = first.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
         var endsWithNewline = first.EndsWith('\n') || (first.Length == 0 && second.EndsWith('\n'));
         return string.Join(newline, child) + (endsWithNewline && child.Count > 0 ? newline : "");

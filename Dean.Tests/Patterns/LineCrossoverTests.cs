@@ -45,6 +45,16 @@ public sealed class LineCrossoverTests
         Assert.Equal("header = 1\n# EVOLVE-BLOCK-START\nx = 2\n# EVOLVE-BLOCK-END\nfooter = 1\n", child);
     }
 
+    [Property(MaxTest = 200)]
+    public bool Asked_to_differ_the_child_is_never_a_copy_of_the_first_version(int seed)
+    {
+        var random = new Random(seed);
+        const string first = "a = 1\nb = 2\nc = 3\n";
+        const string second = "a = 1\nb = 5\nc = 3\nd = 4\n";
+        var child = LineCrossover.Combine(first, second, random, firstWeight: 0.95, differFromFirst: true);
+        return child != first && LineCrossover.Combine(first, first, random, differFromFirst: true) == first;
+    }
+
     private static bool IsSubsequence(IReadOnlyList<string> needle, IReadOnlyList<string> haystack)
     {
         var j = 0;
