@@ -106,7 +106,7 @@ public sealed class DiversityDefence(GeneticOperators operators)
             foreach (var i in random.Draw(recipients, PatternRecipients).Order())
             {
                 var pattern = random.Pick(OutsideLineage(population[i], genomes[i], patterns));
-                var after = genomes[i].WithStrategies(genomes[i].Strategies.Append(GenomeOperations.PatternStrategy(pattern.PatternId)));
+                var after = genomes[i].AdoptPattern(pattern.PatternId);
                 interventions.Add(new DiversityIntervention(InterventionKinds.PatternInjection, population[i].Id, 0.0,
                     $"pattern discovered by {pattern.DiscoveredBy}, outside the agent's lineage", genomes[i], after, pattern.DiscoveredBy, pattern.PatternId));
                 genomes[i] = after;

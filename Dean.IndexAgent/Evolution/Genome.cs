@@ -105,6 +105,10 @@ public static class GenomeOperations
         return Genome.PatternPrefix + patternId;
     }
 
+    /// <summary>Propagation (<c>POST patterns/{id}/propagate</c>): the genome with the <c>pattern:{id}</c> strategy added.</summary>
+    public static Genome AdoptPattern(this Genome genome, string patternId) =>
+        genome.WithStrategies(genome.Strategies.Append(PatternStrategy(patternId)));
+
     /// <summary>The pattern id of a <c>pattern:{id}</c> strategy, or null.</summary>
     public static string? PatternIdOf(string strategy) =>
         strategy.StartsWith(Genome.PatternPrefix, StringComparison.Ordinal) && strategy.Length > Genome.PatternPrefix.Length

@@ -117,7 +117,6 @@ public sealed class PopulationRuleEngine(GeneticOperators operators, PopulationL
             fired[rule] = cells.Length;
 
         var skipped = new List<SkippedAction>();
-        var currentGenomes = ring.ToDictionary(a => a.Id, a => a.Genome, StringComparer.Ordinal);
 
         // Growth requests (110 and 30) are collected first and capped after retirements are known.
         var spawnRequests = new List<(SpawnAction Action, double ParentFitness, int Cell)>();
@@ -144,7 +143,8 @@ public sealed class PopulationRuleEngine(GeneticOperators operators, PopulationL
                 skipped.Add(new SkippedAction(Abstract, ring[i].Id, "no accepted change in this generation"));
         }
 
-        var crossovers = new List<CrossoverAction>();
+        // Rule 184 partners are chosen now (they are protected from retirement); the genomes are bred once the forks are final.
+        var crossoverPairs = new List<(int Cell, RingAgent Partner, double SelfWeight)>();
         foreach (var i in firing.GetValueOrDefault(LearnFromBetterNeighbour, []))
         {
             if (ring.Count < 2)
@@ -154,17 +154,14 @@ public sealed class PopulationRuleEngine(GeneticOperators operators, PopulationL
             }
             var (left, right) = ElementaryCellularAutomaton.RingNeighbours(ring, i);
             var partner = right.Fitness > left.Fitness ? right : left;
-            var selfWeight = EfficiencyWeight(ring[i].TokenEfficiency, partner.TokenEfficiency);
-            // A forked agent crosses over with the genome it keeps after the fork.
-            var own = forkRequests.Where(f => f.Cell == i).Select(f => f.Action.AgentGenome).FirstOrDefault() ?? currentGenomes[ring[i].Id];
-            crossovers.Add(new CrossoverAction(ring[i].Id, partner.Id, selfWeight, operators.Crossover(own, partner.Genome, random, selfWeight)));
+            crossoverPairs.Add((i, partner, EfficiencyWeight(ring[i].TokenEfficiency, partner.TokenEfficiency)));
         }
 
         // Agents that parent or teach in this step are not retired by it, nor are the elite.
         var protectedIds = new HashSet<string>(StringComparer.Ordinal);
         foreach (var spawn in spawnRequests) protectedIds.Add(spawn.Action.ParentId);
         foreach (var fork in forkRequests) protectedIds.Add(fork.Action.AgentId);
-        foreach (var crossover in crossovers) protectedIds.Add(crossover.PartnerId);
+        foreach (var pair in crossoverPairs) protectedIds.Add(pair.Partner.Id);
         foreach (var elite in GeneticOperators.EliteIndices(ring.Select(a => a.Fitness).ToArray()))
             protectedIds.Add(ring[elite].Id);
 
@@ -204,6 +201,14 @@ public sealed class PopulationRuleEngine(GeneticOperators operators, PopulationL
             room--;
             if (request.Item is SpawnAction spawn) spawns.Add(spawn);
             else forks.Add((ForkAction)request.Item);
+        }
+
+        var crossovers = new List<CrossoverAction>();
+        foreach (var (cell, partner, selfWeight) in crossoverPairs)
+        {
+            // A forked agent crosses over with the genome it keeps after the fork.
+            var own = forks.FirstOrDefault(f => f.AgentId == ring[cell].Id)?.AgentGenome ?? ring[cell].Genome;
+            crossovers.Add(new CrossoverAction(ring[cell].Id, partner.Id, selfWeight, operators.Crossover(own, partner.Genome, random, selfWeight)));
         }
 
         return new PopulationPlan(spawns, forks, abstractions, crossovers, retirements, skipped, fired);

@@ -165,6 +165,7 @@ public sealed class GeneticOperatorsTests
         Assert.False(genome.SameAs(Genome.Default with { Strategies = ["reorder", "simplify"] }));
         Assert.Throws<ArgumentException>(() => Genome.Default.WithStrategies(["teleport"]));
         Assert.Equal("pattern_001", GenomeOperations.PatternIdOf("pattern:pattern_001"));
+        Assert.True(Genome.Default.AdoptPattern("pattern_002").HasStrategy("pattern:pattern_002"));
         Assert.Null(GenomeOperations.PatternIdOf("simplify"));
     }
 }

@@ -144,6 +144,22 @@ public sealed class PopulationRuleEngineTests
     }
 
     [Fact]
+    public void An_agent_that_forks_and_learns_crosses_over_the_genome_it_keeps()
+    {
+        // States 0 1 1 0: rule 30 and rule 184 both map agent_002's neighbourhood (0,1,1) to 1.
+        var partnerGenome = new Genome(new Traits(0.9, 0.9, 0.9, 0.9), [Genome.Crossover], 0.3);
+        RingAgent[] ring = [Agent(1, false, 0.9, 1, partnerGenome), Agent(2, true, 0.5, 1), Agent(3, true, 0.2, 1), Agent(4, false, 0.3, 1)];
+
+        var plan = Engine().Plan(ring, [30, 184], new Random(6));
+
+        var fork = Assert.Single(plan.Forks, f => f.AgentId == "agent_002");
+        var crossover = Assert.Single(plan.Crossovers, c => c.AgentId == "agent_002");
+        Assert.Equal("agent_001", crossover.PartnerId);
+        Assert.All(crossover.Genome.Strategies, s => Assert.True(fork.AgentGenome.HasStrategy(s) || partnerGenome.HasStrategy(s)));
+        Assert.Same(crossover.Genome, plan.GenomeUpdates["agent_002"]);
+    }
+
+    [Fact]
     public void Growth_stops_at_the_maximum_population_fittest_parents_first()
     {
         var ring = Enumerable.Range(1, 6).Select(i => Agent(i, i % 2 == 0, i / 10.0)).ToArray();
