@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Dean.IndexAgent.Patterns;
 
@@ -62,7 +64,7 @@ public sealed record NormalizedDiff(IReadOnlyList<NormalizedHunk> Hunks)
 /// and string literals are replaced by placeholders. Context lines are left out so the same change in two files is
 /// the same pattern, except that a pure insertion keeps one neighbouring line to say where it goes.
 /// </summary>
-public static class DiffNormalizer
+public static partial class DiffNormalizer
 {
     public const string NumberPlaceholder = "<NUM>";
     public const string StringPlaceholder = "<STR>";
@@ -82,39 +84,40 @@ public static class DiffNormalizer
     public static NormalizedDiff NormalizeUnifiedDiff(string unifiedDiff)
     {
         var hunks = new List<NormalizedHunk>();
-        List<string>? oldSide = null, newSide = null;
-        void Flush()
+        var lines = LineDiff.SplitLines(unifiedDiff);
+        var i = 0;
+        while (i < lines.Count)
         {
-            if (oldSide is not null && newSide is not null)
-                hunks.AddRange(NormalizeSegment(oldSide, newSide));
-            oldSide = newSide = null;
-        }
+            var header = HunkHeader().Match(lines[i++]);
+            if (!header.Success) continue; // file headers (diff --git, index, ---, +++) and anything between hunks
 
-        foreach (var line in LineDiff.SplitLines(unifiedDiff))
-        {
-            if (line.StartsWith("@@", StringComparison.Ordinal))
+            // The header's line counts say where the hunk ends, so "---"/"+++" inside a hunk are read as lines.
+            var oldRemaining = header.Groups["old"].Success ? int.Parse(header.Groups["old"].Value, CultureInfo.InvariantCulture) : 1;
+            var newRemaining = header.Groups["new"].Success ? int.Parse(header.Groups["new"].Value, CultureInfo.InvariantCulture) : 1;
+            var oldSide = new List<string>();
+            var newSide = new List<string>();
+            while (i < lines.Count && (oldRemaining > 0 || newRemaining > 0))
             {
-                Flush();
-                oldSide = [];
-                newSide = [];
+                var line = lines[i++];
+                if (line.StartsWith('\\')) continue; // "\ No newline at end of file"
+                if (line.StartsWith('-')) { oldSide.Add(line[1..]); oldRemaining--; }
+                else if (line.StartsWith('+')) { newSide.Add(line[1..]); newRemaining--; }
+                else
+                {
+                    var context = line.Length > 0 ? line[1..] : "";
+                    oldSide.Add(context);
+                    newSide.Add(context);
+                    oldRemaining--;
+                    newRemaining--;
+                }
             }
-            else if (oldSide is null || newSide is null || line.StartsWith('\\'))
-            {
-                // Headers (diff --git, index, ---, +++) and "\ No newline at end of file".
-                if (line.StartsWith("diff ", StringComparison.Ordinal)) Flush();
-            }
-            else if (line.StartsWith('-')) oldSide.Add(line[1..]);
-            else if (line.StartsWith('+')) newSide.Add(line[1..]);
-            else
-            {
-                var context = line.Length > 0 ? line[1..] : "";
-                oldSide.Add(context);
-                newSide.Add(context);
-            }
+            hunks.AddRange(NormalizeSegment(oldSide, newSide));
         }
-        Flush();
         return new NormalizedDiff(hunks);
     }
+
+    [GeneratedRegex(@"^@@ -\d+(?:,(?<old>\d+))? \+\d+(?:,(?<new>\d+))? @@")]
+    private static partial Regex HunkHeader();
 
     /// <summary>A line with whitespace folded but literals kept (what lines are compared by).</summary>
     public static string FoldWhitespace(string line) => string.Join(' ', CodeTokenizer.Tokenize(line).Select(t => t.Text));
