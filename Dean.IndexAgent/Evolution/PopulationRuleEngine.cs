@@ -21,11 +21,23 @@ public sealed record RingAgent(
 /// <param name="MaxRetireFraction">At most this fraction of the population (rounded down) retires per generation.</param>
 public sealed record PopulationLimits(int MinPopulation = 3, int MaxPopulation = 50, double MaxRetireFraction = 0.3)
 {
+    public int MinPopulation { get; } = MinPopulation >= 0 && MinPopulation <= MaxPopulation
+        ? MinPopulation
+        : throw new ArgumentOutOfRangeException(nameof(MinPopulation), MinPopulation, "The minimum population is between 0 and the maximum.");
+
+    public double MaxRetireFraction { get; } = MaxRetireFraction is >= 0.0 and <= 1.0
+        ? MaxRetireFraction
+        : throw new ArgumentOutOfRangeException(nameof(MaxRetireFraction), MaxRetireFraction, "A fraction is in [0,1].");
+
     public static PopulationLimits Default { get; } = new();
 }
 
-/// <summary>Rule 110: spawn a mutated child of <see cref="ParentId"/> (the fittest of the firing cell's neighbourhood).</summary>
-public sealed record SpawnAction(string FiredAt, string ParentId, Genome ChildGenome);
+/// <summary>
+/// Spawn a mutated child of <see cref="ParentId"/>: by rule 110 (the parent is the fittest of the neighbourhood of the
+/// cell <see cref="FiredAt"/>), or, when <see cref="Refill"/>, to bring a population below its minimum back up (the
+/// parent won a tournament; <see cref="FiredAt"/> is the parent).
+/// </summary>
+public sealed record SpawnAction(string FiredAt, string ParentId, Genome ChildGenome, bool Refill = false);
 
 /// <summary>Rule 30: the agent keeps <see cref="AgentGenome"/> and a new agent with <see cref="ForkGenome"/> starts from its commit.</summary>
 public sealed record ForkAction(string AgentId, Genome AgentGenome, Genome ForkGenome);
@@ -201,6 +213,18 @@ public sealed class PopulationRuleEngine(GeneticOperators operators, PopulationL
             room--;
             if (request.Item is SpawnAction spawn) spawns.Add(spawn);
             else forks.Add((ForkAction)request.Item);
+        }
+
+        // Below the minimum (agents may also leave by budget exhaustion), tournament winners among the survivors
+        // get mutated children until the population is back at its minimum.
+        var retiredIds = retirements.Select(r => r.AgentId).ToHashSet(StringComparer.Ordinal);
+        var survivors = ring.Where(a => !retiredIds.Contains(a.Id)).ToArray();
+        var size = survivors.Length + spawns.Count + forks.Count;
+        var survivorFitness = survivors.Select(a => a.Fitness).ToArray();
+        for (; size < limits.MinPopulation && size < limits.MaxPopulation && survivors.Length > 0; size++)
+        {
+            var parent = survivors[GeneticOperators.TournamentSelect(survivorFitness, random)];
+            spawns.Add(new SpawnAction(parent.Id, parent.Id, operators.Mutate(parent.Genome, random), Refill: true));
         }
 
         var crossovers = new List<CrossoverAction>();

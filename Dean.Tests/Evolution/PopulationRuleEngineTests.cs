@@ -160,6 +160,20 @@ public sealed class PopulationRuleEngineTests
     }
 
     [Fact]
+    public void A_population_below_its_minimum_is_refilled_from_tournament_winners()
+    {
+        RingAgent[] ring = [Agent(1, false, 0.1), Agent(2, false, 0.9)];
+
+        var plan = Engine(min: 4).Plan(ring, [1], new Random(3));
+
+        Assert.Empty(plan.Retirements);
+        Assert.Equal(2, plan.Spawns.Count);
+        Assert.All(plan.Spawns, s => Assert.True(s.Refill));
+        Assert.All(plan.Spawns, s => Assert.Contains(s.ParentId, new[] { "agent_001", "agent_002" }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PopulationLimits(MinPopulation: 5, MaxPopulation: 4));
+    }
+
+    [Fact]
     public void Growth_stops_at_the_maximum_population_fittest_parents_first()
     {
         var ring = Enumerable.Range(1, 6).Select(i => Agent(i, i % 2 == 0, i / 10.0)).ToArray();
