@@ -156,6 +156,29 @@ public sealed class DiversityTests
         Assert.True(result.After.Diversity > 0.0);
     }
 
+    [Property(MaxTest = 200)]
+    public bool The_defence_intervenes_only_below_the_threshold_and_keeps_genomes_in_bounds(int seed)
+    {
+        var random = new Random(seed);
+        var template = GenomeGenerators.Any(random);
+        // Mostly clones of one genome, so every kind of population (healthy to critical) turns up.
+        var population = Enumerable.Range(0, random.Next(2, 12))
+            .Select(i => Member($"agent_{i:D3}", random.Next(3) == 0 ? GenomeGenerators.Any(random) : template, random.NextDouble(),
+                lineage: [$"agent_{i:D3}"]))
+            .ToArray();
+        var threshold = random.NextDouble() * 0.6;
+        PatternOffer[] offers = [new("pattern_001", "agent_000"), new("pattern_002", "agent_001")];
+
+        var result = new DiversityDefence().Defend(population, threshold, offers, random);
+
+        var quietWhenHealthy = result.Before.Diversity < threshold || result.Interventions.Count == 0;
+        var patternsOnlyWhenCritical = result.Before.Diversity < threshold / 2
+            || result.Interventions.All(i => i.Kind == InterventionKinds.ClosePairMutation);
+        return quietWhenHealthy && patternsOnlyWhenCritical
+            && result.GenomeUpdates.Values.All(g => g.IsWithinBounds(MutationRateRange.Default))
+            && result.After.Diversity is >= 0 and <= 1;
+    }
+
     [Fact]
     public void Inject_mutation_mutates_every_agent_and_reports_before_and_after()
     {

@@ -80,6 +80,32 @@ public sealed class PopulationRuleEngineTests
             && plan.Retirements.Select(r => r.AgentId).Distinct().Count() == retired;
     }
 
+    [Property(MaxTest = 300)]
+    public bool Every_planned_action_follows_its_rule_and_every_genome_stays_in_bounds(int seed)
+    {
+        var random = new Random(seed);
+        var ring = Enumerable.Range(1, random.Next(1, 25))
+            .Select(i => Agent(i, random.Next(3) == 0, random.NextDouble(), random.NextDouble(), GenomeGenerators.Any(random)))
+            .ToArray();
+        var index = ring.Select((a, i) => (a.Id, i)).ToDictionary(x => x.Id, x => x.i);
+        var states = ring.Select(a => a.Improved).ToArray();
+        bool Fires(int rule, string id) => PopulationRuleEngine.FiresAt(rule, states, index[id]);
+
+        var plan = Engine(min: 2, max: 40).Plan(ring, PopulationRuleEngine.SupportedRules, random);
+
+        var genomes = plan.Spawns.Select(s => s.ChildGenome)
+            .Concat(plan.Forks.SelectMany(f => new[] { f.AgentGenome, f.ForkGenome }))
+            .Concat(plan.Crossovers.Select(c => c.Genome));
+        return plan.Spawns.Where(s => !s.Refill).All(s => Fires(110, s.FiredAt)
+                && PopulationRuleEngine.FittestOfNeighbourhood(ring, index[s.FiredAt]).Id == s.ParentId)
+            && plan.Forks.All(f => Fires(30, f.AgentId))
+            && plan.Abstractions.All(a => Fires(90, a.AgentId) && ring[index[a.AgentId]].Improved)
+            && plan.Crossovers.All(c => Fires(184, c.AgentId) && c.PartnerId != c.AgentId || ring.Length == 1)
+            && plan.Retirements.All(r => Fires(1, r.AgentId))
+            && ring.Length - plan.Retirements.Count + plan.Spawns.Count + plan.Forks.Count <= Math.Max(40, ring.Length)
+            && genomes.All(g => g.IsWithinBounds(MutationRateRange.Default));
+    }
+
     [Fact]
     public void Elite_and_parents_are_not_retired()
     {
