@@ -49,7 +49,7 @@ public static class PatternClassifier
         {
             if (!after.TryGetValue(name, out var newValue) || !double.IsFinite(oldValue) || !double.IsFinite(newValue)) continue;
             var words = name.ToLowerInvariant();
-            if (HigherIsBetter.Any(words.Contains) && newValue > oldValue) return true;
+            if (HigherIsBetter.Any(w => NameHasWord(words, w)) && newValue > oldValue) return true;
             if (LowerIsBetter.Any(w => NameHasWord(words, w)) && newValue < oldValue) return true;
         }
         return false;

@@ -238,6 +238,12 @@ public sealed class PatternTests
         Assert.True(PatternClassifier.PerformanceImproved(
             new Dictionary<string, double> { ["throughput"] = 5 },
             new Dictionary<string, double> { ["throughput"] = 6 }));
+        Assert.True(PatternClassifier.PerformanceImproved(
+            new Dictionary<string, double> { ["ops_per_call"] = 5 },
+            new Dictionary<string, double> { ["ops_per_call"] = 6 }));
+        Assert.False(PatternClassifier.PerformanceImproved(
+            new Dictionary<string, double> { ["loops"] = 5 },
+            new Dictionary<string, double> { ["loops"] = 6 }));
     }
 
     private static PatternDiscovery Discovery(NormalizedDiff diff, string agent, double gain, DateTimeOffset at) =>
