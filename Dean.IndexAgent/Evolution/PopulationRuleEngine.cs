@@ -1,0 +1,265 @@
+namespace Dean.IndexAgent.Evolution;
+
+/// <summary>One agent on the ring, as the population step sees it after a generation.</summary>
+/// <param name="Id">Agent id.</param>
+/// <param name="Improved">Whether the agent had a candidate accepted in this generation (cell state 1).</param>
+/// <param name="Fitness">The agent's current fitness.</param>
+/// <param name="TokenEfficiency">The agent's token efficiency (EMA of fitness gain per 1,000 tokens).</param>
+/// <param name="Genome">The agent's genome.</param>
+/// <param name="AcceptedCandidateId">The candidate accepted in this generation, if any (what rule 90 abstracts).</param>
+public sealed record RingAgent(
+    string Id,
+    bool Improved,
+    double Fitness,
+    double TokenEfficiency,
+    Genome Genome,
+    string? AcceptedCandidateId = null);
+
+/// <summary>Limits of the population step.</summary>
+/// <param name="MinPopulation">Rule 1 never retires below this size (constraint <c>population_size_range</c> minimum).</param>
+/// <param name="MaxPopulation">Spawns and forks never grow the population above this size.</param>
+/// <param name="MaxRetireFraction">At most this fraction of the population (rounded down) retires per generation.</param>
+public sealed record PopulationLimits(int MinPopulation = 3, int MaxPopulation = 50, double MaxRetireFraction = 0.3)
+{
+    public int MinPopulation { get; } = MinPopulation >= 0 && MinPopulation <= MaxPopulation
+        ? MinPopulation
+        : throw new ArgumentOutOfRangeException(nameof(MinPopulation), MinPopulation, "The minimum population is between 0 and the maximum.");
+
+    public double MaxRetireFraction { get; } = MaxRetireFraction is >= 0.0 and <= 1.0
+        ? MaxRetireFraction
+        : throw new ArgumentOutOfRangeException(nameof(MaxRetireFraction), MaxRetireFraction, "A fraction is in [0,1].");
+
+    public static PopulationLimits Default { get; } = new();
+}
+
+/// <summary>
+/// Spawn a mutated child of <see cref="ParentId"/>: by rule 110 (the parent is the fittest of the neighbourhood of the
+/// cell <see cref="FiredAt"/>), or, when <see cref="Refill"/>, to bring a population below its minimum back up (the
+/// parent won a tournament; <see cref="FiredAt"/> is the parent).
+/// </summary>
+public sealed record SpawnAction(string FiredAt, string ParentId, Genome ChildGenome, bool Refill = false);
+
+/// <summary>Rule 30: the agent keeps <see cref="AgentGenome"/> and a new agent with <see cref="ForkGenome"/> starts from its commit.</summary>
+public sealed record ForkAction(string AgentId, Genome AgentGenome, Genome ForkGenome);
+
+/// <summary>Rule 90: turn the agent's accepted change of this generation into a pattern.</summary>
+public sealed record AbstractAction(string AgentId, string? CandidateId);
+
+/// <summary>Rule 184: the agent's genome becomes a crossover with its fitter ring neighbour.</summary>
+/// <param name="SelfWeight">Probability of inheriting each gene from the agent itself (its share of the pair's token efficiency).</param>
+public sealed record CrossoverAction(string AgentId, string PartnerId, double SelfWeight, Genome Genome);
+
+/// <summary>Rule 1: retire the agent (its unused tokens return to the pool).</summary>
+public sealed record RetireAction(string AgentId, string Reason);
+
+/// <summary>A firing whose action the limits or the situation prevented, so it can be reported.</summary>
+public sealed record SkippedAction(int Rule, string AgentId, string Reason);
+
+/// <summary>
+/// What the population step should do. The service executes it: worktrees and allocations for spawns and forks,
+/// genome updates (<see cref="GenomeUpdates"/>), pattern discovery for abstractions, retirements.
+/// </summary>
+public sealed record PopulationPlan(
+    IReadOnlyList<SpawnAction> Spawns,
+    IReadOnlyList<ForkAction> Forks,
+    IReadOnlyList<AbstractAction> Abstractions,
+    IReadOnlyList<CrossoverAction> Crossovers,
+    IReadOnlyList<RetireAction> Retirements,
+    IReadOnlyList<SkippedAction> Skipped,
+    IReadOnlyDictionary<int, int> CaRulesFired)
+{
+    /// <summary>The final genome of each existing agent whose genome the plan changes (forks, then crossovers).</summary>
+    public IReadOnlyDictionary<string, Genome> GenomeUpdates
+    {
+        get
+        {
+            var updates = new Dictionary<string, Genome>(StringComparer.Ordinal);
+            foreach (var fork in Forks)
+                updates[fork.AgentId] = fork.AgentGenome;
+            foreach (var crossover in Crossovers)
+                updates[crossover.AgentId] = crossover.Genome;
+            return updates;
+        }
+    }
+}
+
+/// <summary>
+/// The cellular-automata step of DESIGN section 5. Agents stand on a ring in creation order; cell i is 1 when agent i
+/// improved in this generation. For every enabled rule the action fires at i when the rule maps
+/// (s_{i−1}, s_i, s_{i+1}) to 1. All rules read the same (pre-step) states, like one synchronous CA step.
+/// <see cref="PopulationPlan.CaRulesFired"/> counts every cell where a rule mapped to 1, including firings whose action
+/// was then skipped (listed in <see cref="PopulationPlan.Skipped"/>).
+/// </summary>
+public sealed class PopulationRuleEngine(GeneticOperators operators, PopulationLimits limits)
+{
+    public const int CreateImprovedNeighbour = 110;
+    public const int Fork = 30;
+    public const int Abstract = 90;
+    public const int LearnFromBetterNeighbour = 184;
+    public const int Cleanup = 1;
+
+    /// <summary>The supported rules, in the order their actions are planned.</summary>
+    public static IReadOnlyList<int> SupportedRules { get; } =
+        [CreateImprovedNeighbour, Fork, Abstract, LearnFromBetterNeighbour, Cleanup];
+
+    public PopulationRuleEngine() : this(new GeneticOperators(), PopulationLimits.Default)
+    {
+    }
+
+    public static bool IsSupported(int rule) => SupportedRules.Contains(rule);
+
+    /// <summary>Plan the population step for <paramref name="ring"/> (creation order) under the enabled rules.</summary>
+    public PopulationPlan Plan(IReadOnlyList<RingAgent> ring, IEnumerable<int> enabledRules, Random random)
+    {
+        var enabled = enabledRules.Distinct().ToHashSet();
+        foreach (var rule in enabled)
+        {
+            if (!IsSupported(rule))
+                throw new ArgumentException($"Rule {rule} is not supported; use {string.Join(", ", SupportedRules)}.", nameof(enabledRules));
+        }
+        if (ring.Select(a => a.Id).Distinct(StringComparer.Ordinal).Count() != ring.Count)
+            throw new ArgumentException("Agent ids on the ring must be distinct.", nameof(ring));
+
+        var fired = new Dictionary<int, int>();
+        var states = ring.Select(a => a.Improved).ToArray();
+        var firing = SupportedRules.Where(enabled.Contains).ToDictionary(
+            rule => rule,
+            rule => Enumerable.Range(0, ring.Count).Where(i => FiresAt(rule, states, i)).ToArray());
+        foreach (var (rule, cells) in firing)
+            fired[rule] = cells.Length;
+
+        var skipped = new List<SkippedAction>();
+
+        // Growth requests (110 and 30) are collected first and capped after retirements are known.
+        var spawnRequests = new List<(SpawnAction Action, double ParentFitness, int Cell)>();
+        foreach (var i in firing.GetValueOrDefault(CreateImprovedNeighbour, []))
+        {
+            var parent = FittestOfNeighbourhood(ring, i);
+            spawnRequests.Add((new SpawnAction(ring[i].Id, parent.Id, operators.Mutate(parent.Genome, random)), parent.Fitness, i));
+        }
+
+        var forkRequests = new List<(ForkAction Action, double Fitness, int Cell)>();
+        foreach (var i in firing.GetValueOrDefault(Fork, []))
+        {
+            var (first, second) = operators.Diversify(ring[i].Genome, random);
+            forkRequests.Add((new ForkAction(ring[i].Id, first, second), ring[i].Fitness, i));
+        }
+
+        var abstractions = new List<AbstractAction>();
+        foreach (var i in firing.GetValueOrDefault(Abstract, []))
+        {
+            // Rule 90 also fires on cells that did not improve; they have no accepted change to abstract.
+            if (ring[i].Improved)
+                abstractions.Add(new AbstractAction(ring[i].Id, ring[i].AcceptedCandidateId));
+            else
+                skipped.Add(new SkippedAction(Abstract, ring[i].Id, "no accepted change in this generation"));
+        }
+
+        // Rule 184 partners are chosen now (they are protected from retirement); the genomes are bred once the forks are final.
+        var crossoverPairs = new List<(int Cell, RingAgent Partner, double SelfWeight)>();
+        foreach (var i in firing.GetValueOrDefault(LearnFromBetterNeighbour, []))
+        {
+            if (ring.Count < 2)
+            {
+                skipped.Add(new SkippedAction(LearnFromBetterNeighbour, ring[i].Id, "no neighbour"));
+                continue;
+            }
+            var (left, right) = ElementaryCellularAutomaton.RingNeighbours(ring, i);
+            var partner = right.Fitness > left.Fitness ? right : left;
+            crossoverPairs.Add((i, partner, EfficiencyWeight(ring[i].TokenEfficiency, partner.TokenEfficiency)));
+        }
+
+        // Agents that parent or teach in this step are not retired by it, nor are the elite.
+        var protectedIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var spawn in spawnRequests) protectedIds.Add(spawn.Action.ParentId);
+        foreach (var fork in forkRequests) protectedIds.Add(fork.Action.AgentId);
+        foreach (var pair in crossoverPairs) protectedIds.Add(pair.Partner.Id);
+        foreach (var elite in GeneticOperators.EliteIndices(ring.Select(a => a.Fitness).ToArray()))
+            protectedIds.Add(ring[elite].Id);
+
+        var retirements = new List<RetireAction>();
+        var maxRetirements = Math.Min(
+            (int)Math.Floor(ring.Count * limits.MaxRetireFraction + 1e-9),
+            Math.Max(0, ring.Count - limits.MinPopulation));
+        var retireCandidates = firing.GetValueOrDefault(Cleanup, [])
+            .OrderBy(i => ring[i].Fitness).ThenBy(i => ring[i].TokenEfficiency).ThenBy(i => i);
+        foreach (var i in retireCandidates)
+        {
+            var agent = ring[i];
+            if (protectedIds.Contains(agent.Id))
+                skipped.Add(new SkippedAction(Cleanup, agent.Id, "protected: elite or parent in this step"));
+            else if (retirements.Count >= maxRetirements)
+                skipped.Add(new SkippedAction(Cleanup, agent.Id,
+                    $"retirement limit reached (at most {limits.MaxRetireFraction:P0} per generation, never below {limits.MinPopulation})"));
+            else
+                retirements.Add(new RetireAction(agent.Id, "stagnant: no improvement by the agent or its neighbours (rule 1)"));
+        }
+
+        // Growth is capped by the maximum population; the fittest parents grow first.
+        var room = Math.Max(0, limits.MaxPopulation - (ring.Count - retirements.Count));
+        var spawns = new List<SpawnAction>();
+        var forks = new List<ForkAction>();
+        var growth = spawnRequests.Select(s => (Rule: CreateImprovedNeighbour, Fitness: s.ParentFitness, s.Cell, Item: (object)s.Action))
+            .Concat(forkRequests.Select(f => (Rule: Fork, f.Fitness, f.Cell, Item: (object)f.Action)))
+            .OrderByDescending(g => g.Fitness).ThenBy(g => g.Cell).ThenBy(g => g.Rule);
+        foreach (var request in growth)
+        {
+            var at = request.Item is SpawnAction s ? s.FiredAt : ((ForkAction)request.Item).AgentId;
+            if (room == 0)
+            {
+                skipped.Add(new SkippedAction(request.Rule, at, $"population at its maximum of {limits.MaxPopulation}"));
+                continue;
+            }
+            room--;
+            if (request.Item is SpawnAction spawn) spawns.Add(spawn);
+            else forks.Add((ForkAction)request.Item);
+        }
+
+        // Below the minimum (agents may also leave by budget exhaustion), tournament winners among the survivors
+        // get mutated children until the population is back at its minimum.
+        var retiredIds = retirements.Select(r => r.AgentId).ToHashSet(StringComparer.Ordinal);
+        var survivors = ring.Where(a => !retiredIds.Contains(a.Id)).ToArray();
+        var size = survivors.Length + spawns.Count + forks.Count;
+        var survivorFitness = survivors.Select(a => a.Fitness).ToArray();
+        for (; size < limits.MinPopulation && size < limits.MaxPopulation && survivors.Length > 0; size++)
+        {
+            var parent = survivors[GeneticOperators.TournamentSelect(survivorFitness, random)];
+            spawns.Add(new SpawnAction(parent.Id, parent.Id, operators.Mutate(parent.Genome, random), Refill: true));
+        }
+
+        var crossovers = new List<CrossoverAction>();
+        foreach (var (cell, partner, selfWeight) in crossoverPairs)
+        {
+            // A forked agent crosses over with the genome it keeps after the fork.
+            var own = forks.FirstOrDefault(f => f.AgentId == ring[cell].Id)?.AgentGenome ?? ring[cell].Genome;
+            crossovers.Add(new CrossoverAction(ring[cell].Id, partner.Id, selfWeight, operators.Crossover(own, partner.Genome, random, selfWeight)));
+        }
+
+        return new PopulationPlan(spawns, forks, abstractions, crossovers, retirements, skipped, fired);
+    }
+
+    /// <summary>Whether <paramref name="rule"/> maps cell <paramref name="index"/>'s ring neighbourhood to 1.</summary>
+    public static bool FiresAt(int rule, IReadOnlyList<bool> states, int index)
+    {
+        var (left, right) = ElementaryCellularAutomaton.RingNeighbours(states, index);
+        return ElementaryCellularAutomaton.Next(rule, left, states[index], right);
+    }
+
+    /// <summary>The fittest of i−1, i, i+1; ties go to i, then the left neighbour.</summary>
+    public static RingAgent FittestOfNeighbourhood(IReadOnlyList<RingAgent> ring, int index)
+    {
+        var (left, right) = ElementaryCellularAutomaton.RingNeighbours(ring, index);
+        var best = ring[index];
+        if (left.Fitness > best.Fitness) best = left;
+        if (right.Fitness > best.Fitness) best = right;
+        return best;
+    }
+
+    /// <summary>The agent's share of the pair's (non-negative) token efficiency; an even split when neither has any.</summary>
+    public static double EfficiencyWeight(double selfEfficiency, double partnerEfficiency)
+    {
+        var self = Math.Max(0.0, double.IsFinite(selfEfficiency) ? selfEfficiency : 0.0);
+        var partner = Math.Max(0.0, double.IsFinite(partnerEfficiency) ? partnerEfficiency : 0.0);
+        return self + partner > 0.0 ? self / (self + partner) : 0.5;
+    }
+}

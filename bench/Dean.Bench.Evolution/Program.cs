@@ -1,0 +1,43 @@
+using System.Globalization;
+using Dean.Bench.Evolution;
+
+// In-memory evolution-quality harness (issue 5). NOT the fast-sample benchmark: the objective is a C# port of the fast
+// sample's search, scored in process, so it measures the evolution logic alone (selection, CA rules, patterns,
+// diversity) with no git, evaluator process or tokens. Usage: [evaluations=400] [seeds=5] [population=8] [search_budget=400]
+var evaluations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 400;
+var seeds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+var populationSize = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 8;
+SearchProgram.Budget = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 400;
+
+Console.WriteLine($"In-memory objective (C# port of the fast sample's search), {evaluations} evaluations, {seeds} seeds, population {populationSize}, search budget {SearchProgram.Budget}");
+Console.WriteLine($"Starting score {SearchProgram.Score(SearchProgram.Start):F6}");
+Console.WriteLine("seed  random_best  evolution_best  evolution_evals_to_reach_random_best");
+
+var randomBests = new List<double>();
+var evolutionBests = new List<double>();
+var evaluationsToMatch = new List<double>();
+for (var seed = 1; seed <= seeds; seed++)
+{
+    var random = RandomSearch.Run(evaluations, seed);
+    var evolution = PopulationEvolution.Run(evaluations, seed, populationSize);
+    var needed = evolution.EvaluationsToReach(random.FinalBest);
+    randomBests.Add(random.FinalBest);
+    evolutionBests.Add(evolution.FinalBest);
+    evaluationsToMatch.Add(needed ?? double.PositiveInfinity);
+    Console.WriteLine($"{seed,4}  {random.FinalBest,11:F6}  {evolution.FinalBest,14:F6}  {(needed is { } n ? n.ToString(CultureInfo.InvariantCulture) : "not reached"),10}");
+}
+
+static double Median(List<double> values)
+{
+    var sorted = values.Order().ToArray();
+    return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+}
+
+var medianNeeded = Median(evaluationsToMatch);
+Console.WriteLine($"median best: random {Median(randomBests):F6}, evolution {Median(evolutionBests):F6}");
+Console.WriteLine($"median evaluations for evolution to reach random search's final best: {medianNeeded} of {evaluations} " +
+    $"({(medianNeeded <= evaluations / 2.0 ? "meets" : "misses")} the goal of at most half)");
+
+Console.WriteLine("evolution edits (proposed, accepted, duplicate of an evaluated program):");
+foreach (var (kind, counts) in PopulationEvolution.Kinds.OrderBy(k => k.Key, StringComparer.Ordinal))
+    Console.WriteLine($"  {kind}: {counts}");
