@@ -1,0 +1,144 @@
+namespace Dean.Economy.Accounts;
+
+public sealed record AccountState(string AccountId, string Source, long Allocated, long Consumed, long Reserved, long Suballocated,
+    double ValueGenerated = 0, DateTime LastActivityAt = default, int DecayHoursApplied = 0, DateTime? ReturnedAt = null)
+{
+    public long Unused => Allocated - Consumed - Reserved - Suballocated;
+    public bool IsPool => AccountBook.IsPool(AccountId);
+
+    /// <summary>Value generated per 1,000 tokens consumed (0 before anything was consumed).</summary>
+    public double Efficiency => Consumed == 0 ? 0 : ValueGenerated * 1000 / Consumed;
+}
+
+/// <summary>One ledger row: the account's balance (unused allocation; global: budget − allocated) before and after.</summary>
+public sealed record Movement(string AccountId, string Type, long Amount, long BalanceBefore, long BalanceAfter, string? Reference);
+
+/// <summary>
+/// An in-memory view of locked accounts that multi-account operations (allocate, return, decay, rebalance, reset)
+/// change; it checks every invariant as it goes and records the ledger movements and the deltas to persist.
+/// No I/O: <see cref="AccountStore"/> loads it under row locks and writes its deltas.
+/// </summary>
+public sealed class AccountBook
+{
+    public const string Global = "global";
+    public const string PoolPrefix = "cycle:";
+    private readonly Dictionary<string, Entry> _accounts = new(StringComparer.Ordinal);
+    private readonly List<Movement> _movements = [];
+
+    public AccountBook(long globalBudget, long globalAllocated, IEnumerable<AccountState> accounts)
+    {
+        GlobalBudget = globalBudget;
+        GlobalAllocated = globalAllocated;
+        foreach (var a in accounts) _accounts[a.AccountId] = new Entry(a, isNew: false);
+    }
+
+    public static bool IsPool(string id) => id.StartsWith(PoolPrefix, StringComparison.Ordinal);
+
+    public long GlobalBudget { get; private set; }
+    public long GlobalAllocated { get; private set; }
+    public long GlobalAllocatedDelta { get; private set; }
+    public long GlobalBudgetDelta { get; private set; }
+    public IReadOnlyList<Movement> Movements => _movements;
+    public IEnumerable<Entry> Changed => _accounts.Values.Where(e => e.Changed);
+    public IEnumerable<AccountState> Accounts => _accounts.Values.Select(e => e.State);
+
+    public AccountState? Find(string id) => _accounts.TryGetValue(id, out var e) ? e.State : null;
+
+    /// <summary>Unused tokens of an account, or of the global budget.</summary>
+    public long Unused(string id) => id == Global ? GlobalBudget - GlobalAllocated : Get(id).State.Unused;
+
+    public void SetBudget(long budget)
+    {
+        if (budget < GlobalAllocated) throw new InvalidOperationException("budget below what is allocated");
+        var before = Unused(Global);
+        GlobalBudgetDelta += budget - GlobalBudget;
+        GlobalBudget = budget;
+        _movements.Add(new Movement(Global, "budget", Math.Abs(Unused(Global) - before), before, Unused(Global), null));
+    }
+
+    /// <summary>Moves <paramref name="amount"/> from a source's unused tokens into an account's allocation.</summary>
+    public void Allocate(string id, string source, long amount, string? reference)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(amount);
+        if (amount > Unused(source)) throw new InvalidOperationException($"{source} cannot fund {amount}");
+        if (!_accounts.TryGetValue(id, out var entry))
+            _accounts[id] = entry = new Entry(new AccountState(id, source, 0, 0, 0, 0), isNew: true);
+        if (entry.State.Source != source) throw new InvalidOperationException($"{id} is funded by {entry.State.Source}, not {source}");
+        ChangeSource(source, +amount, "allocation", id);
+        Change(entry, +amount, 0, "allocation", amount, reference ?? source);
+        entry.Touched = true;
+    }
+
+    /// <summary>Gives <paramref name="amount"/> of an account's unused allocation back to where it came from.</summary>
+    public void ReturnToSource(string id, long amount, string type)
+    {
+        var entry = Get(id);
+        if (amount <= 0) return;
+        if (amount > entry.State.Unused) throw new InvalidOperationException($"{id} has only {entry.State.Unused} unused");
+        Change(entry, -amount, 0, type, amount, entry.State.Source);
+        ChangeSource(entry.State.Source, -amount, type, id);
+    }
+
+    /// <summary>Moves unused allocation between two accounts of the same source (rebalance).</summary>
+    public void Transfer(string from, string to, long amount)
+    {
+        var a = Get(from);
+        var b = Get(to);
+        if (a.State.Source != b.State.Source) throw new InvalidOperationException("transfers stay within one source");
+        if (amount <= 0 || amount > a.State.Unused) throw new InvalidOperationException($"{from} cannot give {amount}");
+        Change(a, -amount, 0, "reallocation", amount, to);
+        Change(b, +amount, 0, "reallocation", amount, from);
+    }
+
+    public void MarkReturned(string id) => Get(id).Returned = true;
+
+    public void SetDecayHours(string id, int hours)
+    {
+        var e = Get(id);
+        if (e.State.DecayHoursApplied == hours) return;
+        e.State = e.State with { DecayHoursApplied = hours };
+        e.DecayHours = hours;
+    }
+
+    private void ChangeSource(string source, long allocatedDelta, string type, string counterpart)
+    {
+        if (source == Global)
+        {
+            var before = Unused(Global);
+            GlobalAllocated += allocatedDelta;
+            GlobalAllocatedDelta += allocatedDelta;
+            if (GlobalAllocated < 0 || GlobalAllocated > GlobalBudget) throw new InvalidOperationException("global allocation out of range");
+            _movements.Add(new Movement(Global, type, Math.Abs(allocatedDelta), before, Unused(Global), counterpart));
+        }
+        else
+        {
+            Change(Get(source), 0, allocatedDelta, type, Math.Abs(allocatedDelta), counterpart);
+        }
+    }
+
+    private void Change(Entry entry, long allocatedDelta, long suballocatedDelta, string type, long amount, string? reference)
+    {
+        var before = entry.State.Unused;
+        entry.State = entry.State with { Allocated = entry.State.Allocated + allocatedDelta, Suballocated = entry.State.Suballocated + suballocatedDelta };
+        entry.AllocatedDelta += allocatedDelta;
+        entry.SuballocatedDelta += suballocatedDelta;
+        var s = entry.State;
+        if (s.Allocated < 0 || s.Suballocated < 0 || s.Unused < 0)
+            throw new InvalidOperationException($"{s.AccountId} would be overspent");
+        _movements.Add(new Movement(s.AccountId, type, amount, before, s.Unused, reference));
+    }
+
+    private Entry Get(string id) => _accounts.TryGetValue(id, out var e) ? e : throw new KeyNotFoundException(id);
+
+    public sealed class Entry(AccountState state, bool isNew)
+    {
+        public AccountState State { get; set; } = state;
+        public bool IsNew { get; } = isNew;
+        public long AllocatedDelta { get; set; }
+        public long SuballocatedDelta { get; set; }
+        public bool Touched { get; set; }
+        public bool Returned { get; set; }
+        public int? DecayHours { get; set; }
+        public bool Changed => IsNew || AllocatedDelta != 0 || SuballocatedDelta != 0 || Touched || Returned || DecayHours is not null;
+    }
+}

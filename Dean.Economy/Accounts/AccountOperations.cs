@@ -1,0 +1,70 @@
+using Dean.Economy.Infrastructure;
+using Npgsql;
+
+namespace Dean.Economy.Accounts;
+
+public sealed record AllocationResponse(string AgentId, long AllocatedTokens, long RequestedTokens, long RemainingBudget,
+    long AllocationId, Priority Priority, string Source, long AgentAllocated);
+
+public sealed record ReturnResponse(string AgentId, long Returned, string To, long AgentAllocated, long Consumed, long Reserved);
+
+/// <summary>Allocation and return: moves between a source (the global budget or a cycle pool) and an account.</summary>
+public sealed class AccountOperations(NpgsqlDataSource db, IdempotentTransactions transactions, EconomyMetrics metrics)
+{
+    public async Task<Outcome<AllocationResponse>> AllocateAsync(string agentId, long requested, Priority priority, string? purpose,
+        string? from, string? key, CancellationToken ct)
+    {
+        var outcome = await transactions.RunAsync<AllocationResponse>(key, "allocate", async (c, tx) =>
+        {
+            var source = from ?? AccountBook.Global;
+            var (settings, book) = await AccountStore.LockAsync(c, tx, from is null ? [agentId] : [agentId, from]);
+            if (from is not null && book.Find(from) is null)
+                return Outcome<AllocationResponse>.Refused(Refusal.NotFound($"pool {from} has no allocation"));
+            if (book.Find(agentId) is { } existing && existing.Source != source)
+                return Outcome<AllocationResponse>.Refused(Refusal.Conflict("source_mismatch",
+                    $"{agentId} is funded by {existing.Source}, so further allocations must come from there too"));
+
+            var reserve = from is null ? settings.Reserve : 0;
+            var decision = AllocationPolicy.Decide(requested, priority, book.Unused(source), reserve);
+            if (!decision.IsGranted)
+            {
+                return Outcome<AllocationResponse>.Refused(Refusal.BudgetExceeded(decision.RefusalReason!,
+                    $"{source} cannot fund {requested} tokens at {priority.ToString().ToLowerInvariant()} priority " +
+                    $"({Math.Max(0, book.Unused(source) - AllocationPolicy.HeldBack(priority, reserve))} usable)"));
+            }
+            book.Allocate(agentId, source, decision.Granted, purpose);
+            var ledgerIds = await AccountStore.WriteAsync(c, tx, book, key);
+            var remaining = from is null ? Math.Max(0, book.Unused(AccountBook.Global) - reserve) : book.Unused(from);
+            // Movements are recorded source first, then the account: the account's row is the allocation's id.
+            return Outcome<AllocationResponse>.Ok(new AllocationResponse(agentId, decision.Granted, requested, remaining,
+                ledgerIds[1], priority, source, book.Find(agentId)!.Allocated));
+        }, ct);
+        if (!outcome.Replayed)
+        {
+            if (outcome.Value is { } v)
+            {
+                metrics.Allocated(v.AllocatedTokens);
+                metrics.TrackAccount(v.AgentId);
+            }
+            else if (outcome.Refusal?.Reason is { } reason) metrics.Refused(reason);
+        }
+        return outcome;
+    }
+
+    public Task<Outcome<ReturnResponse>> ReturnAsync(string agentId, string? to, string? key, CancellationToken ct) =>
+        transactions.RunAsync<ReturnResponse>(key, "return", async (c, tx) =>
+        {
+            // The source never changes once an account exists, so reading it before locking is safe.
+            var current = await AccountStore.FindAsync(db, agentId, ct);
+            if (current is null) return Outcome<ReturnResponse>.Refused(Refusal.NotFound($"agent {agentId} has no allocation"));
+            if (to is not null && to != current.Source)
+                return Outcome<ReturnResponse>.Refused(Refusal.Conflict("source_mismatch", $"{agentId} was funded by {current.Source}, not {to}"));
+            var (_, book) = await AccountStore.LockAsync(c, tx, current.Source == AccountBook.Global ? [agentId] : [agentId, current.Source]);
+            var returned = book.Unused(agentId);
+            book.ReturnToSource(agentId, returned, "refund");
+            book.MarkReturned(agentId);
+            await AccountStore.WriteAsync(c, tx, book, key);
+            var after = book.Find(agentId)!;
+            return Outcome<ReturnResponse>.Ok(new ReturnResponse(agentId, returned, after.Source, after.Allocated, after.Consumed, after.Reserved));
+        }, ct);
+}
