@@ -107,7 +107,7 @@ public sealed class AgentService(
             var agent = new Agent(id, request.Name ?? id, request.Goal!, target.Name, genome, parents.Select(p => p.Id).ToArray(),
                 parents.Count == 0 ? 0 : parents.Max(p => p.Generation) + 1, request.Level ?? 1, AgentStatus.Active, null, worktree,
                 WorkspaceService.Branch(id), startCommit, startCommit, fitness, 0, null, allocation.AllocatedTokens, 0, request.CycleId,
-                allocation.AllocationId, feedback, 0, now, now, null);
+                allocation.AllocationId?.ToString(System.Globalization.CultureInfo.InvariantCulture), feedback, 0, now, now, null);
             await agents.InsertAsync(agent, ct);
             await registry.SetAsync(id, AgentStatus.Active);
             await RefreshActiveGaugeAsync(ct);

@@ -109,6 +109,7 @@ public sealed class EvolutionStep(
         EvaluationVerdict? verdict = null;
         string? refusal;
         long tokensUsed;
+        bool improves;
         try
         {
             // 2. Propose.
@@ -124,15 +125,18 @@ public sealed class EvolutionStep(
                 verdict = await evaluator.EvaluateAsync(agent.WorktreePath, target.Task, ct);
             }
 
-            // 4. Settle: the actual tokens, never more than reserved; the rest is released.
-            await economy.SettleAsync(reservation.ReservationId, tokensUsed, $"settle:{stepKey}", ct);
+            // 4. Settle: the actual tokens, never more than reserved; the rest is released. The value reported is the
+            //    fitness gain the tokens bought (what the Economy's efficiency is measured in).
+            improves = verdict is { Passed: true, Score: { } s } && (agent.Fitness is null || s > agent.Fitness);
+            var value = improves && agent.Fitness is { } f ? verdict!.Score!.Value - f : 0;
+            await economy.SettleAsync(reservation.ReservationId, tokensUsed, value, $"settle:{stepKey}", ct);
         }
         catch (Exception ex)
         {
             edit.Restore();
             try
             {
-                await economy.ReleaseAsync(reservation.ReservationId, CancellationToken.None);
+                await economy.ReleaseAsync(reservation.ReservationId, $"release:{stepKey}", CancellationToken.None);
             }
             catch (Exception releaseError) when (releaseError is HttpRequestException or EconomyRefusedException or TaskCanceledException)
             {
@@ -146,7 +150,6 @@ public sealed class EvolutionStep(
         // 5. Accept when passed and better than the current fitness, else restore. From here on the tokens are
         //    charged, so the candidate is always recorded.
         var previous = agent.Fitness;
-        var improves = verdict is { Passed: true, Score: { } s } && (previous is null || s > previous);
         var diff = new StringBuilder();
         var stats = DiffStats.Empty;
         foreach (var (path, content) in proposal.Changes.OrderBy(c => c.Key, StringComparer.Ordinal))

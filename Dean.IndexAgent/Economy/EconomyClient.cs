@@ -5,7 +5,7 @@ using Dean.ServiceDefaults.Http;
 
 namespace Dean.IndexAgent.Economy;
 
-public sealed record Allocation(string AgentId, long AllocatedTokens, long RequestedTokens, long RemainingBudget, string? AllocationId);
+public sealed record Allocation(string AgentId, long AllocatedTokens, long RequestedTokens, long RemainingBudget, long? AllocationId);
 
 public sealed record Reservation(string ReservationId, string AgentId, long Tokens, DateTimeOffset ExpiresAt);
 
@@ -13,7 +13,7 @@ public sealed record Settlement(string ReservationId, long Charged, long Release
 
 public sealed record ReturnedAllocation(string AgentId, long Returned, string To, long AgentAllocated, long Consumed, long Reserved);
 
-public sealed record EconomyAccount(string AgentId, long Allocated, long Consumed, long Reserved, long Remaining, double Efficiency, string? Status);
+public sealed record EconomyAccount(string AgentId, long Allocated, long Consumed, long Reserved, long Remaining, double Efficiency, string? Status, string? Source);
 
 /// <summary>The Economy refused: budget_exceeded (409) or an unknown agent (404).</summary>
 public sealed class EconomyRefusedException(string type, string detail) : Exception(detail)
@@ -43,12 +43,13 @@ public sealed class EconomyClient(HttpClient http)
     public Task<Reservation> ReserveAsync(string agentId, long tokens, string idempotencyKey, CancellationToken ct) =>
         PostAsync<Reservation>("/api/v1/economy/reserve", new { agent_id = agentId, tokens, idempotency_key = idempotencyKey }, ct);
 
-    public Task<Settlement> SettleAsync(string reservationId, long actualTokens, string idempotencyKey, CancellationToken ct) =>
-        PostAsync<Settlement>("/api/v1/economy/settle", new { reservation_id = reservationId, actual_tokens = actualTokens, idempotency_key = idempotencyKey }, ct);
+    /// <summary>Charges <paramref name="actualTokens"/> (at most the reservation) and reports the value (fitness gain) they produced.</summary>
+    public Task<Settlement> SettleAsync(string reservationId, long actualTokens, double value, string idempotencyKey, CancellationToken ct) =>
+        PostAsync<Settlement>("/api/v1/economy/settle", new { reservation_id = reservationId, actual_tokens = actualTokens, value, idempotency_key = idempotencyKey }, ct);
 
-    public async Task ReleaseAsync(string reservationId, CancellationToken ct)
+    public async Task ReleaseAsync(string reservationId, string idempotencyKey, CancellationToken ct)
     {
-        using var response = await http.PostAsJsonAsync("/api/v1/economy/release", new { reservation_id = reservationId }, Json, ct);
+        using var response = await http.PostAsJsonAsync("/api/v1/economy/release", new { reservation_id = reservationId, idempotency_key = idempotencyKey }, Json, ct);
         await EnsureAsync(response, ct);
     }
 
