@@ -65,7 +65,7 @@ public sealed class AgentService(
             var missing = parentIds.Except(parents.Select(p => p.Id)).ToList();
             if (missing.Count > 0) errors["parent_ids"] = [$"unknown agents: {string.Join(", ", missing)}"];
             else if (target is not null && parents.Any(p => p.Target != target.Name)) errors["parent_ids"] = ["parents must evolve the same target"];
-            parents = parentIds.Distinct().Select(id => parents.First(p => p.Id == id)).ToList(); // the first parent is the one branched from
+            else parents = parentIds.Distinct().Select(id => parents.First(p => p.Id == id)).ToList(); // the first parent is the one branched from
         }
         if (errors.Count > 0) return new SpawnResult.Invalid(errors);
 
