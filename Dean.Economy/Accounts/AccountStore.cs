@@ -49,21 +49,23 @@ public static class AccountStore
         }
         foreach (var e in book.Changed)
         {
-            await c.ExecuteAsync("""
-                INSERT INTO economy_accounts (account_id, source, allocated, suballocated)
-                VALUES (@id, @source, @allocated, @suballocated)
-                ON CONFLICT (account_id) DO UPDATE SET
-                    allocated = economy_accounts.allocated + EXCLUDED.allocated,
-                    suballocated = economy_accounts.suballocated + EXCLUDED.suballocated,
-                    last_activity_at = CASE WHEN @touched THEN now() ELSE economy_accounts.last_activity_at END,
-                    decay_hours_applied = CASE WHEN @touched THEN 0 ELSE COALESCE(@decayHours, economy_accounts.decay_hours_applied) END,
-                    returned_at = CASE WHEN @returned THEN now() WHEN @touched THEN NULL ELSE economy_accounts.returned_at END
-                """,
-                new
-                {
-                    id = e.State.AccountId, source = e.State.Source, allocated = e.AllocatedDelta, suballocated = e.SuballocatedDelta,
-                    touched = e.Touched, decayHours = e.DecayHours, returned = e.Returned,
-                }, tx);
+            var args = new
+            {
+                id = e.State.AccountId, source = e.State.Source, allocated = e.AllocatedDelta, suballocated = e.SuballocatedDelta,
+                touched = e.Touched, decayHours = e.DecayHours, returned = e.Returned,
+            };
+            // Existing rows change by deltas (they are locked); CHECK constraints see the final row either way.
+            await c.ExecuteAsync(e.IsNew
+                ? "INSERT INTO economy_accounts (account_id, source, allocated, suballocated) VALUES (@id, @source, @allocated, @suballocated)"
+                : """
+                  UPDATE economy_accounts SET
+                      allocated = allocated + @allocated,
+                      suballocated = suballocated + @suballocated,
+                      last_activity_at = CASE WHEN @touched THEN now() ELSE last_activity_at END,
+                      decay_hours_applied = CASE WHEN @touched THEN 0 ELSE COALESCE(@decayHours, decay_hours_applied) END,
+                      returned_at = CASE WHEN @returned THEN now() WHEN @touched THEN NULL ELSE returned_at END
+                  WHERE account_id = @id
+                  """, args, tx);
         }
         if (book.Movements.Count == 0) return [];
         var m = book.Movements;

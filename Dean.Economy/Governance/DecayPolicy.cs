@@ -3,7 +3,7 @@ namespace Dean.Economy.Governance;
 /// <summary>DESIGN 8 decay: an agent idle for more than an hour loses 5% of its unused allocation per idle hour.</summary>
 public static class DecayPolicy
 {
-    public const double KeptPerHour = 0.95;
+    public const decimal KeptPerHour = 0.95m;
 
     /// <summary>
     /// Tokens to take back now and the idle hours they account for. <paramref name="hoursApplied"/> are the idle hours
@@ -13,7 +13,10 @@ public static class DecayPolicy
     {
         var hours = idle <= TimeSpan.Zero ? 0 : (int)Math.Min(int.MaxValue, Math.Floor(idle.TotalHours));
         if (hours < 1 || hours <= hoursApplied || unused <= 0) return (0, Math.Max(hours, hoursApplied));
-        var kept = (long)Math.Ceiling(unused * Math.Pow(KeptPerHour, hours - hoursApplied));
+        // Decimal, so whole-token results (10,000 × 0.95² = 9,025) are exact rather than 9,025.000000001 rounded up.
+        var factor = 1m;
+        for (var i = 0; i < Math.Min(hours - hoursApplied, 2000) && factor > 0; i++) factor *= KeptPerHour;
+        var kept = (long)Math.Ceiling(unused * factor);
         return (unused - Math.Min(unused, kept), hours);
     }
 }

@@ -1,0 +1,74 @@
+using Dean.Economy.Accounts;
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace Dean.Tests.Economy;
+
+/// <summary>
+/// The in-process model of multi-account movements: any sequence of allocations (from the global budget or a pool),
+/// returns and transfers keeps Σ allocated within the budget, every pool covering its agents, and a ledger whose
+/// balances chain per account.
+/// </summary>
+public sealed class AccountBookProperties
+{
+    private sealed record Step(int Kind, int A, int B, int Amount);
+
+    private static readonly string[] Ids = ["cycle:1", "cycle:2", "agent-a", "agent-b", "agent-c", "agent-d"];
+
+    private static readonly Arbitrary<List<Step>> Steps =
+        Gen.Choose(0, 3).SelectMany(kind => Gen.Choose(0, Ids.Length - 1).SelectMany(a => Gen.Choose(0, Ids.Length).SelectMany(b =>
+            Gen.Choose(1, 40_000).Select(n => new Step(kind, a, b, n))))).ListOf().Select(l => l.ToList()).ToArbitrary();
+
+    [Fact]
+    public void Any_sequence_keeps_the_invariants() =>
+        Prop.ForAll(Steps, steps =>
+        {
+            var book = new AccountBook(100_000, 0, []);
+            foreach (var s in steps)
+            {
+                var id = Ids[s.A];
+                var other = s.B < Ids.Length ? Ids[s.B] : AccountBook.Global;
+                var existing = book.Find(id);
+                switch (s.Kind)
+                {
+                    case 0: // allocate from global or a pool, as the service would: only what the source has, same source as before
+                        var source = AccountBook.IsPool(other) && other != id && book.Find(other) is not null ? other : AccountBook.Global;
+                        if (existing is not null && existing.Source != source) break;
+                        var grant = Math.Min(s.Amount, book.Unused(source));
+                        if (grant > 0) book.Allocate(id, source, grant, null);
+                        break;
+                    case 1:
+                        if (existing is not null) book.ReturnToSource(id, Math.Min(s.Amount, existing.Unused), "refund");
+                        break;
+                    case 2:
+                        if (existing is not null && book.Find(other) is { } to && to.Source == existing.Source && to.AccountId != id && existing.Unused > 0)
+                            book.Transfer(id, other, Math.Min(s.Amount, existing.Unused));
+                        break;
+                    case 3:
+                        if (book.GlobalAllocated <= s.Amount * 5L) book.SetBudget(s.Amount * 5L);
+                        break;
+                }
+            }
+            var accounts = book.Accounts.ToList();
+            var chained = book.Movements.GroupBy(m => m.AccountId).All(g =>
+                g.Zip(g.Skip(1)).All(p => p.First.BalanceAfter == p.Second.BalanceBefore)
+                && g.Last().BalanceAfter == book.Unused(g.Key)
+                && g.First().BalanceBefore == (g.Key == AccountBook.Global ? 100_000 : 0));
+            return book.GlobalAllocated <= book.GlobalBudget
+                && accounts.Where(a => a.Source == AccountBook.Global).Sum(a => a.Allocated) == book.GlobalAllocated
+                && accounts.All(a => a.Unused >= 0 && a.Suballocated == accounts.Where(c => c.Source == a.AccountId).Sum(c => c.Allocated))
+                && chained;
+        }).QuickCheckThrowOnFailure();
+
+    [Fact]
+    public void Overdrawing_is_impossible()
+    {
+        var book = new AccountBook(1_000, 0, []);
+        book.Allocate("cycle:x", AccountBook.Global, 600, null);
+        Assert.Throws<InvalidOperationException>(() => book.Allocate("a", AccountBook.Global, 401, null));
+        book.Allocate("a", "cycle:x", 600, null);
+        Assert.Throws<InvalidOperationException>(() => book.Allocate("b", "cycle:x", 1, null));
+        Assert.Throws<InvalidOperationException>(() => book.ReturnToSource("cycle:x", 1, "refund"));
+        Assert.Throws<InvalidOperationException>(() => book.SetBudget(599));
+    }
+}
