@@ -163,14 +163,31 @@ public sealed class AgentService(
     }
 }
 
-/// <summary>At start-up: the Redis registry and the active-agents gauge are rebuilt from PostgreSQL.</summary>
-public sealed class AgentRegistryInitializer(AgentStore agents, AgentRegistry registry, IndexAgentMetrics metrics) : IHostedService
+/// <summary>
+/// At start-up: the Redis registry and the active-agents gauge are rebuilt from PostgreSQL, and orphaned worktrees
+/// (no agent, or a retired one, e.g. after a crash mid-retirement) are removed; their branches stay.
+/// </summary>
+public sealed class AgentRegistryInitializer(
+    AgentStore agents, AgentRegistry registry, IndexAgentMetrics metrics, TargetStore targets,
+    Microsoft.Extensions.Options.IOptions<IndexAgentOptions> options, ILogger<AgentRegistryInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var statuses = await agents.StatusesAsync(cancellationToken);
         await registry.RebuildAsync(statuses);
         metrics.SetActiveAgents(statuses.Count(s => s.Status == AgentStatus.Active));
+
+        var live = statuses.Where(s => s.Status is not (AgentStatus.Retired or AgentStatus.Terminated)).Select(s => s.Id).ToHashSet();
+        if (!Directory.Exists(options.Value.WorktreesDirectory)) return;
+        var orphans = Directory.EnumerateDirectories(options.Value.WorktreesDirectory).Where(d => !live.Contains(Path.GetFileName(d))).ToList();
+        foreach (var orphan in orphans)
+        {
+            logger.LogWarning("Removing orphaned worktree {Worktree}", orphan);
+            Directory.Delete(orphan, recursive: true);
+        }
+        if (orphans.Count > 0)
+            foreach (var target in await targets.ListAsync(cancellationToken))
+                await GitCli.TryRunAsync(target.Path, ["worktree", "prune"], cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

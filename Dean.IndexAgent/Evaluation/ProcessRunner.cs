@@ -34,8 +34,9 @@ public static partial class ProcessRunner
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(command);
         // The evaluator must not inherit the service's secrets or talk to its telemetry collector.
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal)
-                     || k.StartsWith("Auth__", StringComparison.Ordinal) || k.StartsWith("OTEL_", StringComparison.Ordinal)).ToList())
+        // Nor the service's own hosting settings (URLs, startup hooks), which would leak into a .NET evaluator.
+        string[] withheld = ["ConnectionStrings__", "Auth__", "OTEL_", "ASPNETCORE_", "services__", "DOTNET_STARTUP_HOOKS", "DOTNET_LAUNCH_PROFILE"];
+        foreach (var key in start.Environment.Keys.Where(k => withheld.Any(w => k.StartsWith(w, StringComparison.OrdinalIgnoreCase))).ToList())
             start.Environment.Remove(key);
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
 

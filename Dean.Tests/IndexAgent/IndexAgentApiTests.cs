@@ -282,3 +282,32 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
         Assert.Matches("dean_evaluations_total\\{[^}]*result=\"passed\"", metrics);
     }
 }
+
+/// <summary>The .NET sample end to end: its evaluator gates on <c>dotnet test</c> and scores comparisons (tens of seconds).</summary>
+[Collection(DeanAppCollection.Name)]
+public sealed class CSharpSampleTests(DeanAppFixture fx, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task The_csharp_sample_is_measured_at_spawn_and_judged_by_dotnet_test()
+    {
+        var client = await fx.ClientAsync("indexagent", "operator");
+        var name = $"csharp-{Guid.NewGuid():N}"[..16];
+        var registered = await client.PostAsJsonAsync("/api/v1/targets", new { name, repository = Path.Combine(TempDirectory.SamplesRoot, "csharp-sorting") });
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+
+        var genome = new { traits = new { exploration = 0.5, creativity = 0.5, efficiency = 0.5, risk = 0.5 }, strategies = new[] { "tune-constants" }, mutation_rate = 0.1 };
+        var spawn = await client.PostAsJsonAsync("/api/v1/agents", new { goal = "fewer comparisons", target = name, token_budget = 50_000, genome });
+        var agent = await spawn.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(spawn.StatusCode == HttpStatusCode.Created, agent.ToString());
+        // The measured property of the starting commit: minus comparisons per n·log2(n), so a negative number.
+        Assert.True(agent.GetProperty("fitness").ValueKind == JsonValueKind.Number, agent.ToString());
+        var fitness = agent.GetProperty("fitness").GetDouble();
+        Assert.InRange(fitness, -100, -1);
+
+        var step = await (await client.PostAsJsonAsync($"/api/v1/agents/{agent.GetProperty("id").GetString()}/evolve", new { seed = 1 })).Content.ReadFromJsonAsync<JsonElement>();
+        output.WriteLine(step.ToString());
+        Assert.Equal("tune-constants", step.GetProperty("edit_kind").GetString());
+        Assert.Contains(step.GetProperty("evaluation").GetString(), new[] { "passed", "failed" });
+        if (step.GetProperty("evaluation").GetString() == "passed") Assert.NotEqual(fitness, step.GetProperty("score").GetDouble());
+    }
+}
