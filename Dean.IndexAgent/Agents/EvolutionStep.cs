@@ -63,7 +63,7 @@ public sealed class EvolutionStep(
         var target = await targets.FindAsync(agent.Target, ct) ?? throw new InvalidOperationException($"target {agent.Target} of {agentId} is missing");
 
         var scope = new EvolveScope(target.Task.Evolve);
-        var paths = (await GitCli.TrackedFilesAsync(agent.WorktreePath, ct)).Where(scope.InScope).Order(StringComparer.Ordinal).ToList();
+        var paths = await ScopedPathsAsync(agent, scope, ct);
         var files = paths.Select(p => EvolveFile.Create(p, WorktreeEdit.Read(agent.WorktreePath, p))).ToList();
 
         IReadOnlyList<EvolveFile>? crossover = null;
@@ -188,6 +188,17 @@ public sealed class EvolutionStep(
         var id = await agents.RecordStepAsync(candidate, fitness, commit ?? agent.HeadCommit, efficiency, CancellationToken.None);
         activity?.SetTag("dean.step.accepted", improves);
         return new StepResult.Done(new StepOutcome(candidate with { Id = id }, fitness, Math.Max(0, agent.TokenBudget - agent.TokensUsed - tokensUsed)));
+    }
+
+    // The tracked files of a commit never change: listing them once per (worktree, commit) saves a git process per step.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Commit, List<string> Paths)> _scopedPaths = new();
+
+    private async Task<List<string>> ScopedPathsAsync(Agent agent, EvolveScope scope, CancellationToken ct)
+    {
+        if (_scopedPaths.TryGetValue(agent.WorktreePath, out var cached) && cached.Commit == agent.HeadCommit) return cached.Paths;
+        var paths = (await GitCli.TrackedFilesAsync(agent.WorktreePath, ct)).Where(scope.InScope).Order(StringComparer.Ordinal).ToList();
+        _scopedPaths[agent.WorktreePath] = (agent.HeadCommit, paths);
+        return paths;
     }
 
     private static string Reason(string? refusal, EvaluationVerdict? verdict, double? previous)

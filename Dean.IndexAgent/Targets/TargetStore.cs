@@ -8,6 +8,9 @@ public sealed record Target(string Name, string Repository, string Path, TaskFil
 
 public sealed class TargetStore(NpgsqlDataSource db)
 {
+    // A target never changes once registered, so a found one is kept (every step looks its target up).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Target> _cache = new();
+
     private static readonly JsonSerializerOptions TaskJson = new(JsonSerializerDefaults.Web);
 
     private sealed record Row(string name, string repository, string path, string task, string head, bool is_default, DateTime created_at)
@@ -26,8 +29,11 @@ public sealed class TargetStore(NpgsqlDataSource db)
 
     public async Task<Target?> FindAsync(string name, CancellationToken ct)
     {
+        if (_cache.TryGetValue(name, out var cached)) return cached;
         await using var connection = await db.OpenConnectionAsync(ct);
-        return (await connection.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM targets WHERE name = @name", new { name }))?.ToTarget();
+        var target = (await connection.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM targets WHERE name = @name", new { name }))?.ToTarget();
+        if (target is not null) _cache[name] = target;
+        return target;
     }
 
     public async Task<Target?> DefaultAsync(CancellationToken ct)
