@@ -45,6 +45,9 @@ public static class Extensions
         });
 
         builder.Services.AddProblemDetails();
+        // Malformed JSON or wrongly typed fields answer 400 ProblemDetails in every environment (Development would
+        // otherwise throw, and the exception handler turns that into a 500).
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         builder.Services.AddSingleton<ApiRequestMetrics>();
         builder.Services.AddSingleton<DeanMeters>();
