@@ -3,13 +3,13 @@
 # and prints the URLs once everything answers /health. Ctrl-C (or SIGTERM) stops everything it started.
 # Data persists in .dean/data (git-ignored) across restarts.
 set -euo pipefail
+start=$(date +%s)
 cd "$(dirname "$0")"
 source ops/prerequisites.sh
 dean_install_prerequisites
 
 echo "==> build"
 dotnet build Dean.sln --nologo -v quiet
-start=$(date +%s)
 echo "==> starting the AppHost"
 dotnet run --project Dean.AppHost --no-build --launch-profile http &
 apphost=$!

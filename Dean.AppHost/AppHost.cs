@@ -24,6 +24,9 @@ builder.AddProject<Projects.Dean_Orchestrator>("orchestrator")
     .WithReference(economy).WaitFor(economy)
     .WithReference(indexAgent).WaitFor(indexAgent)
     .WithEnvironment("Orchestrator__DataDirectory", infra.DataDirectory)
+    .WithEnvironment("Orchestrator__Schedules__DemoCycleOnFirstStart", builder.Configuration["Dean:DemoCycle"] ?? "true")
+    // The runbook's Airflow lines (health, DAG runs, the scheduler UI) answer on 8080 as they did.
+    .WithHttpEndpoint(port: 8080, name: "airflow")
     .WithAdminPassword(builder);
 
 builder.Build().Run();

@@ -39,7 +39,7 @@ public static class LocalInfrastructure
         {
             var server = builder.AddPostgres(name, port: infra.PostgresPort);
             if (builder.ExecutionContext.IsRunMode) server.WithDataVolume("dean-postgres-data");
-            return server.AddDatabase(database);
+            return server.AddDatabase(database.Replace('_', '-'), databaseName: database);
         }
 
         var dataDir = PostgresDataDirectory(infra.DataDirectory);

@@ -1,5 +1,6 @@
-using Dean.ServiceDefaults.Http;
 using Dean.Orchestrator.Auth;
+using Dean.Orchestrator.Evolution;
+using Dean.Orchestrator.Operations;
 using Dean.Orchestrator.Scheduling;
 using Dean.ServiceDefaults.Data;
 
@@ -7,13 +8,15 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddDeanDatabase(typeof(Program).Assembly);
 builder.AddDeanRedis();
-builder.AddServiceDependency("economy");
-builder.AddServiceDependency("indexagent");
 builder.AddOrchestratorAuth();
 builder.AddDeanScheduling();
+builder.AddEvolution();
+builder.AddOperations();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapDeanScheduling();
 app.MapAuthApi();
+app.MapEvolutionApi();
+app.MapOperationsApi();
 app.Run();

@@ -7,6 +7,7 @@ public static class AuthRegistration
         builder.Services.Configure<OrchestratorOptions>(builder.Configuration.GetSection(OrchestratorOptions.Section));
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddHostedService<AdminBootstrapper>();
+        BasicAuthenticationHandler.Register(builder.Services);
         return builder;
     }
 }

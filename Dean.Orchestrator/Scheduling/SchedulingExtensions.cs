@@ -27,9 +27,15 @@ public static class SchedulingExtensions
                     // The default 15 s poll would delay every cycle start; poll often and wake on NOTIFY.
                     QueuePollInterval = TimeSpan.FromMilliseconds(500),
                     EnableLongPolling = true,
-                    InvisibilityTimeout = TimeSpan.FromMinutes(5),
+                    // With the sliding timeout a live worker keeps its job; a crashed one's job is picked up again after this.
+                    InvisibilityTimeout = TimeSpan.FromSeconds(30),
                     UseSlidingInvisibilityTimeout = true,
-                }));
+                })
+            // Keep a week of finished jobs: the dagRuns API answers from this history.
+            .WithJobExpirationTimeout(TimeSpan.FromDays(7)));
+        builder.Services.Configure<ScheduleOptions>(builder.Configuration.GetSection(ScheduleOptions.Section));
+        builder.Services.AddTransient<ScheduledJobs>();
+        builder.Services.AddHostedService<RecurringJobsRegistrar>();
         builder.Services.AddHangfireServer(options =>
         {
             options.SchedulePollingInterval = TimeSpan.FromSeconds(1);
@@ -57,6 +63,7 @@ public static class SchedulingExtensions
         });
         app.MapHangfireDashboard(DashboardPath, new DashboardOptions { Authorization = [], DashboardTitle = "DEAN schedules" })
             .RequireAuthorization(Policies.Admin);
+        app.MapDagRunsApi();
         return app;
     }
 

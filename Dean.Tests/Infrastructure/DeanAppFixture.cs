@@ -41,6 +41,7 @@ public sealed class DeanAppFixture : IAsyncLifetime
         [
             "Infra:Mode=local",
             "Infra:FixedPorts=false",
+            "Dean:DemoCycle=false",
             $"Infra:DataDir={DataDirectory}",
             $"DEAN_ADMIN_PASSWORD={AdminPassword}",
             $"Parameters:jwt-signing-key={SigningKey}",

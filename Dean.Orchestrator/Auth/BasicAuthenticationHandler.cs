@@ -1,0 +1,59 @@
+using System.Net.Http.Headers;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Encodings.Web;
+using Dean.ServiceDefaults.Auth;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+
+namespace Dean.Orchestrator.Auth;
+
+/// <summary>
+/// HTTP Basic with DEAN's own users, so the runbook's Airflow commands (<c>curl --user admin:...</c>) keep working.
+/// Bearer tokens stay the primary scheme; a request is routed to this one only when it carries Basic credentials.
+/// </summary>
+public sealed class BasicAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, UserStore users)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Basic";
+    public const string SelectorScheme = "dean";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!AuthenticationHeaderValue.TryParse(Request.Headers.Authorization, out var header) || header.Scheme != SchemeName || header.Parameter is null)
+            return AuthenticateResult.NoResult();
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header.Parameter));
+        }
+        catch (FormatException)
+        {
+            return AuthenticateResult.Fail("Malformed Basic credentials");
+        }
+        var colon = decoded.IndexOf(':');
+        if (colon <= 0) return AuthenticateResult.Fail("Malformed Basic credentials");
+        var user = await users.VerifyAsync(decoded[..colon], decoded[(colon + 1)..], Context.RequestAborted);
+        if (user is null) return AuthenticateResult.Fail("Unknown user or wrong password");
+        var identity = new ClaimsIdentity([new Claim(TokenIssuer.SubjectClaim, user.Username), new Claim(TokenIssuer.RoleClaim, user.Role)],
+            SchemeName, TokenIssuer.SubjectClaim, TokenIssuer.RoleClaim);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    /// <summary>Adds the scheme and a selector that sends Basic credentials here and everything else to the bearer handler.</summary>
+    public static void Register(IServiceCollection services)
+    {
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = SelectorScheme;
+                o.DefaultAuthenticateScheme = SelectorScheme;
+                o.DefaultChallengeScheme = SelectorScheme;
+            })
+            .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(SchemeName, null)
+            .AddPolicyScheme(SelectorScheme, "Bearer or Basic", o => o.ForwardDefaultSelector = context =>
+                context.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)
+                    ? SchemeName
+                    : JwtBearerDefaults.AuthenticationScheme);
+    }
+}

@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Dean.Orchestrator.Clients;
+
+/// <summary>The orchestrator's view of the IndexAgent: agents, evolution steps, the population step, patterns.</summary>
+public sealed class IndexAgentClient(HttpClient http)
+{
+    private static readonly JsonSerializerOptions Json = Microsoft.Extensions.Hosting.Extensions.DeanJson;
+
+    public sealed record TokenBudget(long Total, long Used, long Remaining);
+
+    public sealed record Agent(string Id, string Name, string Status, TokenBudget TokenBudget, double? Fitness, int Generation, string? Target, double? TokenEfficiency);
+
+    public sealed record AgentPage(IReadOnlyList<Agent> Agents, int Total, int Limit, int Offset);
+
+    public sealed record StepResult(string? CandidateId, bool Accepted, double? Score, double? PreviousFitness, long TokensUsed, long EvaluationMs, string? Reason);
+
+    public sealed record PopulationResult(
+        Dictionary<string, int> CaRulesFired,
+        IReadOnlyList<JsonElement> Spawned,
+        IReadOnlyList<JsonElement> Forked,
+        IReadOnlyList<JsonElement> Retired,
+        IReadOnlyList<JsonElement> Crossovers,
+        double DiversityBefore,
+        double DiversityAfter,
+        IReadOnlyList<JsonElement> Interventions,
+        IReadOnlyList<JsonElement> PatternsDiscovered);
+
+    public async Task<Agent> CreateAgentAsync(string goal, string? target, long tokenBudget, string? cycleId, CancellationToken ct)
+    {
+        using var response = await http.PostAsJsonAsync("/api/v1/agents",
+            new { goal, target, token_budget = tokenBudget, cycle_id = cycleId }, Json, ct);
+        await EconomyClient.EnsureSuccessAsync(response, ct);
+        return (await response.Content.ReadFromJsonAsync<Agent>(Json, ct))!;
+    }
+
+    public async Task<Agent?> GetAgentAsync(string id, CancellationToken ct)
+    {
+        using var response = await http.GetAsync($"/api/v1/agents/{Uri.EscapeDataString(id)}", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        await EconomyClient.EnsureSuccessAsync(response, ct);
+        return await response.Content.ReadFromJsonAsync<Agent>(Json, ct);
+    }
+
+    public async Task<AgentPage> ListAgentsAsync(string? status, int limit, int offset, CancellationToken ct)
+    {
+        var query = $"/api/v1/agents?limit={limit}&offset={offset}" + (status is null ? "" : $"&status={Uri.EscapeDataString(status)}");
+        return (await http.GetFromJsonAsync<AgentPage>(query, Json, ct))!;
+    }
+
+    public async Task<StepResult> EvolveAsync(string agentId, string cycleId, int generation, int seed, CancellationToken ct)
+    {
+        using var response = await http.PostAsJsonAsync($"/api/v1/agents/{Uri.EscapeDataString(agentId)}/evolve",
+            new { seed, cycle_id = cycleId, generation }, Json, ct);
+        if (response.StatusCode == HttpStatusCode.Conflict)
+            return new StepResult(null, false, null, null, 0, 0, "budget_exceeded");
+        await EconomyClient.EnsureSuccessAsync(response, ct);
+        return (await response.Content.ReadFromJsonAsync<StepResult>(Json, ct))!;
+    }
+
+    public async Task<PopulationResult> EvolvePopulationAsync(IReadOnlyList<string> populationIds, string cycleId, int generation, IReadOnlyList<int> caRules, double diversityThreshold, CancellationToken ct)
+    {
+        using var response = await http.PostAsJsonAsync("/api/v1/population/evolve", new
+        {
+            population_ids = populationIds,
+            cycle_id = cycleId,
+            generation,
+            ca_rules = caRules,
+            diversity_threshold = diversityThreshold,
+        }, Json, ct);
+        await EconomyClient.EnsureSuccessAsync(response, ct);
+        return (await response.Content.ReadFromJsonAsync<PopulationResult>(Json, ct))!;
+    }
+
+    public async Task<JsonElement> DiversityAsync(IReadOnlyList<string> populationIds, CancellationToken ct)
+    {
+        using var response = await http.PostAsJsonAsync("/api/v1/diversity/population", new { population_ids = populationIds }, Json, ct);
+        await EconomyClient.EnsureSuccessAsync(response, ct);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Json, ct);
+    }
+
+    public async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, options: Json) };
+        using var response = await http.SendAsync(request, ct);
+        await EconomyClient.EnsureSuccessAsync(response, ct);
+        return response.Content.Headers.ContentLength == 0 ? default : await response.Content.ReadFromJsonAsync<JsonElement>(Json, ct);
+    }
+}

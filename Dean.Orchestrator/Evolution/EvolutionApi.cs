@@ -1,0 +1,114 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Dean.ServiceDefaults.Auth;
+using Dean.ServiceDefaults.Http;
+using Hangfire;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Dean.Orchestrator.Evolution;
+
+public static class EvolutionApi
+{
+    public static IEndpointRouteBuilder MapEvolutionApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/evolution").WithTags("Evolution");
+        api.MapPost("/start", StartAsync).RequireAuthorization(Policies.Operator)
+            .WithName("StartEvolution").WithSummary("Validate, fund and start an evolution cycle (202)");
+        api.MapGet("/", ListAsync).RequireAuthorization(Policies.Viewer)
+            .WithName("ListCycles").WithSummary("Evolution cycles, newest first");
+        api.MapGet("/{id}/status", StatusAsync).RequireAuthorization(Policies.Viewer)
+            .WithName("CycleStatus").WithSummary("A cycle's status with every completed generation");
+        api.MapPost("/{id}/stop", StopAsync).RequireAuthorization(Policies.Operator)
+            .WithName("StopCycle").WithSummary("Stop a cycle within seconds and release its unused tokens");
+        api.MapGet("/{id}/events", Events).RequireAuthorization(Policies.Viewer)
+            .WithName("CycleEvents").WithSummary("Server-sent progress events of a cycle");
+        return app;
+    }
+
+    public sealed record StartResponse(string CycleId, string Status);
+
+    public sealed record CycleStatusResponse(
+        string CycleId, string Status, int CurrentGeneration, int TotalGenerations, long TokenBudget, long TokensConsumed,
+        int PatternsDiscovered, double? PopulationDiversity, double? BestScore, string? BestAgentId, string[] PopulationIds,
+        string? Target, int[] CaRules, double DiversityThreshold, IReadOnlyList<GenerationResponse> Generations,
+        DateTime CreatedAt, DateTime? StartedAt, DateTime? EndedAt, string? Error);
+
+    public sealed record GenerationResponse(int Generation, double? BestScore, double? MeanScore, double? Diversity, int Accepted,
+        int Evaluations, long Tokens, Dictionary<string, int> CaRulesFired, DateTime StartedAt, DateTime CompletedAt);
+
+    public sealed record CycleListResponse(IReadOnlyList<CycleStatusResponse> Cycles, int Total);
+
+    private static async Task<Results<Accepted<StartResponse>, ValidationProblem, ProblemHttpResult>> StartAsync(
+        StartCycleRequest request, HttpContext http, CycleLauncher launcher, CancellationToken ct)
+    {
+        var outcome = await launcher.StartAsync(request, http.User.FindFirst(TokenIssuer.SubjectClaim)?.Value ?? "unknown", ct);
+        if (outcome.Invalid is { } errors) return Problems.Invalid(errors);
+        if (outcome.BudgetRefusal is { } refusal) return Problems.BudgetExceeded(refusal);
+        var cycle = outcome.Started!;
+        return TypedResults.Accepted($"/api/v1/evolution/{cycle.Id}/status", new StartResponse(cycle.Id, cycle.Status));
+    }
+
+    private static async Task<Results<Ok<CycleListResponse>, ValidationProblem>> ListAsync(string? status, int? limit, CycleStore cycles, CancellationToken ct)
+    {
+        if (status is not null && !CycleStatus.All.Contains(status))
+            return Problems.Invalid("status", $"status must be one of {string.Join(", ", CycleStatus.All)}");
+        if (limit is < 1 or > 500) return Problems.Invalid("limit", "limit must be within [1, 500]");
+        var list = await cycles.ListAsync(status, limit ?? 50, ct);
+        var items = new List<CycleStatusResponse>();
+        foreach (var cycle in list) items.Add(ToResponse(cycle, await cycles.GenerationsAsync(cycle.Id, ct)));
+        return TypedResults.Ok(new CycleListResponse(items, items.Count));
+    }
+
+    private static async Task<Results<Ok<CycleStatusResponse>, ProblemHttpResult>> StatusAsync(string id, CycleStore cycles, CancellationToken ct)
+    {
+        var cycle = await cycles.GetAsync(id, ct);
+        return cycle is null ? Problems.NotFound($"Cycle '{id}' does not exist.") : TypedResults.Ok(ToResponse(cycle, await cycles.GenerationsAsync(id, ct)));
+    }
+
+    private static async Task<Results<Ok<CycleStatusResponse>, ProblemHttpResult>> StopAsync(
+        string id, CycleStore cycles, CycleEvents events, IBackgroundJobClient jobs, CancellationToken ct)
+    {
+        var cycle = await cycles.GetAsync(id, ct);
+        if (cycle is null) return Problems.NotFound($"Cycle '{id}' does not exist.");
+        if (await cycles.RequestStopAsync(id, ct))
+        {
+            await events.SignalStopAsync(id);
+            // The running job ends itself within seconds; a pending one that never started is finished by this job.
+            jobs.Enqueue<CycleRunner>(runner => runner.RunAsync(id, null, CancellationToken.None));
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (DateTime.UtcNow < deadline && !CycleStatus.IsTerminal(await cycles.StatusAsync(id, ct) ?? CycleStatus.Stopped))
+                await Task.Delay(100, ct);
+        }
+        return TypedResults.Ok(ToResponse((await cycles.GetAsync(id, ct))!, await cycles.GenerationsAsync(id, ct)));
+    }
+
+    private static async Task<Results<ServerSentEventsResult<string>, ProblemHttpResult>> Events(string id, CycleStore cycles, CycleEvents events, CancellationToken ct)
+    {
+        var cycle = await cycles.GetAsync(id, ct);
+        if (cycle is null) return Problems.NotFound($"Cycle '{id}' does not exist.");
+        return TypedResults.ServerSentEvents(Stream(cycle, cycles, events, ct));
+    }
+
+    /// <summary>The current status first, then live events until the cycle ends or the client leaves.</summary>
+    private static async IAsyncEnumerable<SseItem<string>> Stream(Cycle cycle, CycleStore cycles, CycleEvents events, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var json = Microsoft.Extensions.Hosting.Extensions.DeanJson;
+        yield return new SseItem<string>(JsonSerializer.Serialize(ToResponse(cycle, await cycles.GenerationsAsync(cycle.Id, ct)), json), "status");
+        if (CycleStatus.IsTerminal(cycle.Status)) yield break;
+        await foreach (var message in events.SubscribeAsync(cycle.Id, ct))
+        {
+            using var document = JsonDocument.Parse(message);
+            var type = document.RootElement.GetProperty("type").GetString() ?? "event";
+            yield return new SseItem<string>(message, type);
+            if (type == "cycle_ended") yield break;
+        }
+    }
+
+    private static CycleStatusResponse ToResponse(Cycle c, IReadOnlyList<GenerationRecord> generations) => new(
+        c.Id, c.Status, c.CurrentGeneration, c.TotalGenerations, c.TokenBudget, c.TokensConsumed, c.PatternsDiscovered,
+        c.PopulationDiversity, c.BestScore, c.BestAgentId, c.PopulationIds, c.Target, c.CaRules, c.DiversityThreshold,
+        generations.Select(g => new GenerationResponse(g.Generation, g.BestScore, g.MeanScore, g.Diversity, g.Accepted, g.Evaluations,
+            g.Tokens, g.CaRulesFired, g.StartedAt, g.CompletedAt)).ToList(),
+        c.CreatedAt, c.StartedAt, c.EndedAt, c.Error);
+}

@@ -1,0 +1,10 @@
+namespace Dean.Orchestrator.Operations;
+
+public static class OperationsRegistration
+{
+    public static IHostApplicationBuilder AddOperations(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ServiceStatusProbe>();
+        return builder;
+    }
+}

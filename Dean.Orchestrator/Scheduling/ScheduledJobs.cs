@@ -1,0 +1,124 @@
+using Dean.Orchestrator.Clients;
+using Dean.Orchestrator.Evolution;
+using Hangfire;
+using Microsoft.Extensions.Options;
+
+namespace Dean.Orchestrator.Scheduling;
+
+/// <summary>The work behind each recurring job (one method per DAG id). Each logs what it did.</summary>
+public sealed class ScheduledJobs(
+    EconomyClient economy, IndexAgentClient indexAgent, CycleStore cycles, CycleLauncher launcher,
+    IOptions<ScheduleOptions> options, ILogger<ScheduledJobs> logger)
+{
+    [AutomaticRetry(Attempts = 2)]
+    [DisableConcurrentExecution(timeoutInSeconds: 600)]
+    public async Task TokenEconomyAsync(CancellationToken ct)
+    {
+        var decay = await economy.PostAsync("/api/v1/economy/decay", new { }, ct);
+        var rebalance = await economy.PostAsync("/api/v1/economy/rebalance", new { }, ct);
+        logger.LogInformation("dean_token_economy: decay {Decay}; rebalance {Rebalance}", decay, rebalance);
+    }
+
+    [AutomaticRetry(Attempts = 2)]
+    [DisableConcurrentExecution(timeoutInSeconds: 600)]
+    public async Task PatternDiscoveryAsync(CancellationToken ct)
+    {
+        var discovered = await indexAgent.SendAsync(HttpMethod.Post, "/api/v1/patterns/discover", new { }, ct);
+        logger.LogInformation("dean_pattern_discovery: {Result}", discovered);
+    }
+
+    [AutomaticRetry(Attempts = 2)]
+    [DisableConcurrentExecution(timeoutInSeconds: 600)]
+    public async Task SystemMaintenanceAsync(CancellationToken ct)
+    {
+        var expired = await economy.PostAsync("/api/v1/economy/reservations/expire", new { }, ct);
+        var pruned = await indexAgent.SendAsync(HttpMethod.Post, "/api/v1/maintenance/prune-worktrees", new { }, ct);
+        logger.LogInformation("dean_system_maintenance: reservations {Expired}; worktrees {Pruned}", expired, pruned);
+    }
+
+    /// <summary>Keeps the free population (agents in no running cycle) within the constraint's size range.</summary>
+    [AutomaticRetry(Attempts = 2)]
+    [DisableConcurrentExecution(timeoutInSeconds: 1800)]
+    public async Task PopulationManagerAsync(CancellationToken ct)
+    {
+        var constraints = await economy.GetConstraintsAsync(ct);
+        var (min, max) = (constraints.PopulationSizeRange[0], constraints.PopulationSizeRange[1]);
+        var busy = await BusyAgentsAsync(ct);
+        var active = (await indexAgent.ListAgentsAsync("active", 1000, 0, ct)).Agents;
+        var plan = PopulationPlan.For(active.Select(a => (a.Id, a.Fitness)).ToList(), busy, min, max);
+        foreach (var _ in Enumerable.Range(0, plan.Spawn))
+        {
+            var agent = await indexAgent.CreateAgentAsync("improve the default target", null, constraints.TokenLimitPerGeneration, null, ct);
+            logger.LogInformation("dean_population_manager: spawned {AgentId}", agent.Id);
+        }
+        foreach (var id in plan.Retire)
+        {
+            await indexAgent.SendAsync(HttpMethod.Delete, $"/api/v1/agents/{id}", null, ct);
+            logger.LogInformation("dean_population_manager: retired {AgentId}", id);
+        }
+        logger.LogInformation("dean_population_manager: {Active} active, spawned {Spawned}, retired {Retired}", active.Count, plan.Spawn, plan.Retire.Count);
+    }
+
+    /// <summary>One evolution step for every free active agent, when the operator enabled scheduled evolution.</summary>
+    [AutomaticRetry(Attempts = 0)]
+    [DisableConcurrentExecution(timeoutInSeconds: 3600)]
+    public async Task AgentEvolutionAsync(CancellationToken ct)
+    {
+        if (!options.Value.EvolveDefaultPopulation)
+        {
+            logger.LogInformation("dean_agent_evolution: scheduled evolution is off (Orchestrator:Schedules:EvolveDefaultPopulation)");
+            return;
+        }
+        var busy = await BusyAgentsAsync(ct);
+        var agents = (await indexAgent.ListAgentsAsync("active", 1000, 0, ct)).Agents.Where(a => !busy.Contains(a.Id)).ToList();
+        var accepted = 0;
+        foreach (var agent in agents)
+        {
+            var response = await indexAgent.SendAsync(HttpMethod.Post, $"/api/v1/agents/{agent.Id}/evolve", new { }, ct);
+            if (response.TryGetProperty("accepted", out var a) && a.GetBoolean()) accepted++;
+        }
+        logger.LogInformation("dean_agent_evolution: {Steps} steps, {Accepted} accepted", agents.Count, accepted);
+    }
+
+    /// <summary>Starts a cycle on the default population when enabled and none is running.</summary>
+    [AutomaticRetry(Attempts = 0)]
+    [DisableConcurrentExecution(timeoutInSeconds: 600)]
+    public async Task EvolutionCycleAsync(CancellationToken ct)
+    {
+        var settings = options.Value;
+        if (!settings.EvolveDefaultPopulation)
+        {
+            logger.LogInformation("dean_evolution_cycle: scheduled evolution is off (Orchestrator:Schedules:EvolveDefaultPopulation)");
+            return;
+        }
+        if ((await cycles.ListAsync(CycleStatus.Running, 1, ct)).Count > 0)
+        {
+            logger.LogInformation("dean_evolution_cycle: a cycle is already running");
+            return;
+        }
+        var outcome = await launcher.StartAsync(new StartCycleRequest(null, settings.DefaultPopulationSize, null, settings.DefaultGenerations,
+            settings.DefaultCycleBudget, null, null), "schedule:dean_evolution_cycle", ct);
+        logger.LogInformation("dean_evolution_cycle: {Outcome}", outcome.Started?.Id ?? outcome.BudgetRefusal ?? string.Join("; ", outcome.Invalid!.SelectMany(e => e.Value)));
+    }
+
+    private async Task<HashSet<string>> BusyAgentsAsync(CancellationToken ct)
+    {
+        var running = await cycles.ListAsync(CycleStatus.Running, 500, ct);
+        return running.SelectMany(c => c.PopulationIds).ToHashSet();
+    }
+}
+
+/// <summary>The population manager's decision, without I/O.</summary>
+public sealed record PopulationPlan(int Spawn, IReadOnlyList<string> Retire)
+{
+    /// <summary>Spawn up to the minimum; above the maximum retire the least fit free agents, at most 30% at a time.</summary>
+    public static PopulationPlan For(IReadOnlyList<(string Id, double? Fitness)> active, ISet<string> busy, int min, int max)
+    {
+        if (active.Count < min) return new PopulationPlan(min - active.Count, []);
+        if (active.Count <= max) return new PopulationPlan(0, []);
+        var limit = Math.Min(active.Count - max, (int)Math.Floor(active.Count * 0.3));
+        var retire = active.Where(a => !busy.Contains(a.Id)).OrderBy(a => a.Fitness ?? double.NegativeInfinity).ThenBy(a => a.Id, StringComparer.Ordinal)
+            .Take(Math.Max(0, limit)).Select(a => a.Id).ToList();
+        return new PopulationPlan(0, retire);
+    }
+}

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Aspire.Hosting.Testing;
+using Dean.Tests.Infrastructure;
+
+namespace Dean.Tests.Orchestrator;
+
+[Collection(DeanAppCollection.Name)]
+public sealed class OrchestratorApiTests(DeanAppFixture fx)
+{
+    [Fact]
+    public async Task Services_status_reports_every_part_with_latency_and_version()
+    {
+        var client = await fx.ClientAsync("orchestrator", "viewer");
+        var body = await client.GetFromJsonAsync<JsonElement>("/api/v1/services/status");
+        var services = body.GetProperty("services");
+        foreach (var name in new[] { "indexagent", "economy", "postgres", "redis", "orchestrator" })
+        {
+            var service = services.GetProperty(name);
+            Assert.Equal("healthy", service.GetProperty("status").GetString());
+            Assert.True(service.GetProperty("latency_ms").GetDouble() >= 0);
+            Assert.False(string.IsNullOrEmpty(service.GetProperty("version").GetString()));
+            Assert.True(service.GetProperty("last_check").GetDateTime() > DateTime.UtcNow.AddMinutes(-1));
+        }
+        Assert.StartsWith("15", services.GetProperty("postgres").GetProperty("version").GetString());
+    }
+
+    [Theory]
+    [InlineData("{\"generations\": \"five\", \"token_budget\": 1000, \"population_size\": 3}")]
+    [InlineData("{\"generations\": 5, \"token_budget\": -1, \"population_size\": 3}")]
+    [InlineData("{\"generations\": 5, \"token_budget\": 1000}")]
+    [InlineData("{\"generations\": 5, \"token_budget\": 1000, \"population_ids\": []}")]
+    [InlineData("{\"generations\": 5, \"token_budget\": 1000, \"population_size\": 3, \"ca_rules\": [110, 42]}")]
+    [InlineData("{\"generations\": 5, \"token_budget\": 1000, \"population_size\": 3, \"diversity_threshold\": 2}")]
+    [InlineData("{\"generations\": 5, \"token_budget\": 1000, \"population_size\": 3, \"population_ids\": [\"agent_001\"]}")]
+    [InlineData("not json")]
+    public async Task Start_refuses_malformed_bodies_and_creates_nothing(string body)
+    {
+        var client = await fx.ClientAsync("orchestrator", "operator");
+        var before = await CycleCountAsync(client);
+        var response = await client.PostAsync("/api/v1/evolution/start", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(before, await CycleCountAsync(client));
+    }
+
+    [Fact]
+    public async Task Evolution_routes_need_the_right_role()
+    {
+        var anonymous = await fx.Client("orchestrator").PostAsJsonAsync("/api/v1/evolution/start", new { generations = 1, token_budget = 10, population_size = 3 });
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        var viewer = await fx.ClientAsync("orchestrator", "viewer");
+        var forbidden = await viewer.PostAsJsonAsync("/api/v1/evolution/start", new { generations = 1, token_budget = 10, population_size = 3 });
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/api/v1/evolution")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await viewer.GetAsync("/api/v1/evolution/cycle_999/status")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync("/api/v1/evolution/cycle_999/stop", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Dag_runs_answer_in_airflows_shape_from_hangfire_history()
+    {
+        var operatorClient = await fx.ClientAsync("orchestrator", "operator");
+        var list = await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/dags");
+        Assert.Contains(list.GetProperty("dags").EnumerateArray(), d => d.GetProperty("dag_id").GetString() == "dean_agent_evolution");
+
+        var triggered = await operatorClient.PostAsync("/api/v1/dags/dean_agent_evolution/dagRuns", null);
+        Assert.Equal(HttpStatusCode.OK, triggered.StatusCode);
+        var runId = (await triggered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("dag_run_id").GetString();
+
+        JsonElement run = default;
+        for (var i = 0; i < 60; i++)
+        {
+            var runs = await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/dags/dean_agent_evolution/dagRuns");
+            Assert.True(runs.GetProperty("total_entries").GetInt64() >= 1);
+            run = runs.GetProperty("dag_runs").EnumerateArray().FirstOrDefault(r => r.GetProperty("dag_run_id").GetString() == runId);
+            if (run.ValueKind == JsonValueKind.Object && run.GetProperty("state").GetString() == "success") break;
+            await Task.Delay(500);
+        }
+        Assert.Equal("success", run.GetProperty("state").GetString());
+        Assert.True(run.GetProperty("end_date").GetDateTime() >= run.GetProperty("start_date").GetDateTime());
+
+        Assert.Equal(HttpStatusCode.NotFound, (await operatorClient.GetAsync("/api/v1/dags/no_such_dag/dagRuns")).StatusCode);
+        var viewer = await fx.ClientAsync("orchestrator", "viewer");
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync("/api/v1/dags/dean_agent_evolution/dagRuns", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_airflow_port_accepts_basic_credentials_like_the_runbook()
+    {
+        var airflow = fx.App.CreateHttpClient("orchestrator", "airflow");
+        Assert.Equal(HttpStatusCode.OK, (await airflow.GetAsync("/health")).StatusCode);
+        airflow.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"admin:{fx.AdminPassword}")));
+        Assert.Equal(HttpStatusCode.OK, (await airflow.GetAsync("/api/v1/dags/dean_token_economy/dagRuns")).StatusCode);
+        airflow.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:wrong")));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await airflow.GetAsync("/api/v1/dags/dean_token_economy/dagRuns")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Hangfire_dashboard_is_for_admins_only()
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized, (await fx.Client("orchestrator").GetAsync("/hangfire")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await fx.Client("orchestrator").GetAsync($"/hangfire?access_token={await fx.TokenAsync("operator")}")).StatusCode);
+        var admin = await fx.Client("orchestrator").GetAsync($"/hangfire/recurring?access_token={await fx.TokenAsync("admin")}");
+        Assert.Equal(HttpStatusCode.OK, admin.StatusCode);
+        Assert.Contains("dean_token_economy", await admin.Content.ReadAsStringAsync());
+    }
+
+    private static async Task<int> CycleCountAsync(HttpClient client) =>
+        (await client.GetFromJsonAsync<JsonElement>("/api/v1/evolution?limit=500")).GetProperty("total").GetInt32();
+}
