@@ -27,26 +27,27 @@ public sealed record CreateAgentRequest(string? Goal, string? Target, long? Toke
 
 public sealed record RetireResponse(AgentResponse Agent, long TokensReturned);
 
+/// <summary>The answer of one step; ids are strings in the API (the database's bigint is an implementation detail).</summary>
 public sealed record EvolveResponse(
-    long CandidateId, string AgentId, bool Accepted, double? Score, double? PreviousFitness, double? Fitness, long TokensUsed, long TokensReserved,
+    string CandidateId, string AgentId, bool Accepted, double? Score, double? PreviousFitness, double? Fitness, long TokensUsed, long TokensReserved,
     long TokensRemaining, long EvaluationMs, long DurationMs, string Reason, string Evaluation, string Operator, string EditKind, string Description,
     DiffStats DiffStats, string? Commit, string? Feedback, int Seed, string? CycleId, int Generation)
 {
     public static EvolveResponse From(StepOutcome o)
     {
         var c = o.Candidate;
-        return new(c.Id, c.AgentId, c.Accepted, c.Score, c.PreviousFitness, o.Fitness, c.TokensUsed, c.TokensReserved, o.TokensRemaining, c.EvaluationMs,
+        return new(c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), c.AgentId, c.Accepted, c.Score, c.PreviousFitness, o.Fitness, c.TokensUsed, c.TokensReserved, o.TokensRemaining, c.EvaluationMs,
             c.DurationMs, c.Reason, c.Evaluation, c.Operator, c.EditKind, c.Description, new DiffStats(c.FilesChanged, c.LinesAdded, c.LinesRemoved),
             c.CommitSha, c.Feedback, c.Seed, c.CycleId, c.Generation);
     }
 }
 
 public sealed record CandidateResponse(
-    long Id, string AgentId, string? CycleId, int Generation, string Operator, string EditKind, string Description, int Seed, string Diff,
+    string Id, string AgentId, string? CycleId, int Generation, string Operator, string EditKind, string Description, int Seed, string Diff,
     DiffStats DiffStats, long TokensReserved, long TokensUsed, long EvaluationMs, long DurationMs, double? Score, double? PreviousFitness,
     JsonElement? Metrics, string? Feedback, string Evaluation, bool Accepted, string Reason, string? Commit, DateTimeOffset CreatedAt)
 {
-    public static CandidateResponse From(Candidate c) => new(c.Id, c.AgentId, c.CycleId, c.Generation, c.Operator, c.EditKind, c.Description, c.Seed, c.Diff,
+    public static CandidateResponse From(Candidate c) => new(c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), c.AgentId, c.CycleId, c.Generation, c.Operator, c.EditKind, c.Description, c.Seed, c.Diff,
         new DiffStats(c.FilesChanged, c.LinesAdded, c.LinesRemoved), c.TokensReserved, c.TokensUsed, c.EvaluationMs, c.DurationMs, c.Score,
         c.PreviousFitness, c.Metrics is null ? null : JsonDocument.Parse(c.Metrics).RootElement.Clone(), c.Feedback, c.Evaluation, c.Accepted, c.Reason,
         c.CommitSha, c.CreatedAt);

@@ -93,6 +93,7 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
             var programBefore = File.ReadAllText(Path.Combine(worktree, "program.py"));
             var result = await EvolveAsync(client, id, new { seed = 1000 + step });
             Assert.Equal(fitness, result.GetProperty("previous_fitness").GetDouble(), 9);
+            Assert.Matches("^[0-9]+$", result.GetProperty("candidate_id").GetString());
             Assert.True(result.GetProperty("tokens_used").GetInt64() > 0);
             Assert.Equal("", TempDirectory.RunGit(worktree, "status", "--porcelain"));
             if (result.GetProperty("accepted").GetBoolean())
