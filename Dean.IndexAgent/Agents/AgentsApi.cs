@@ -31,15 +31,18 @@ public sealed record RetireResponse(AgentResponse Agent, long TokensReturned);
 public sealed record EvolveResponse(
     string CandidateId, string AgentId, bool Accepted, double? Score, double? PreviousFitness, double? Fitness, long TokensUsed, long TokensReserved,
     long TokensRemaining, long EvaluationMs, long DurationMs, string Reason, string Evaluation, string Operator, string EditKind, string Description,
-    DiffStats DiffStats, string? Commit, string? Feedback, int Seed, string? CycleId, int Generation)
+    DiffStats DiffStats, string? Commit, string? Feedback, int Seed, string? CycleId, int Generation, StepTimings TimingsMs)
 {
     public static EvolveResponse From(StepOutcome o)
     {
         var c = o.Candidate;
         return new(c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), c.AgentId, c.Accepted, c.Score, c.PreviousFitness, o.Fitness, c.TokensUsed, c.TokensReserved, o.TokensRemaining, c.EvaluationMs,
             c.DurationMs, c.Reason, c.Evaluation, c.Operator, c.EditKind, c.Description, new DiffStats(c.FilesChanged, c.LinesAdded, c.LinesRemoved),
-            c.CommitSha, c.Feedback, c.Seed, c.CycleId, c.Generation);
+            c.CommitSha, c.Feedback, c.Seed, c.CycleId, c.Generation, Round(o.Timings));
     }
+
+    private static StepTimings Round(StepTimings t) => new(Math.Round(t.Prepare, 2), Math.Round(t.Reserve, 2), Math.Round(t.Propose, 2),
+        Math.Round(t.Evaluate, 2), Math.Round(t.Settle, 2), Math.Round(t.Finish, 2), Math.Round(t.Record, 2));
 }
 
 public sealed record CandidateResponse(

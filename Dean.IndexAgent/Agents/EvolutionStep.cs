@@ -14,7 +14,10 @@ public sealed record PatternInput(string? Id, string? Before, string? After);
 
 public sealed record EvolveRequest(string? Operator, int? Seed, string? CycleId, int? Generation, string? CrossoverWith, IReadOnlyList<PatternInput>? Patterns);
 
-public sealed record StepOutcome(Candidate Candidate, double? Fitness, long TokensRemaining);
+/// <summary>Where a step's time went, in milliseconds (for the overhead benchmark and for diagnosing slow steps).</summary>
+public sealed record StepTimings(double Prepare, double Reserve, double Propose, double Evaluate, double Settle, double Finish, double Record);
+
+public sealed record StepOutcome(Candidate Candidate, double? Fitness, long TokensRemaining, StepTimings Timings);
 
 public abstract record StepResult
 {
@@ -88,6 +91,15 @@ public sealed class EvolutionStep(
         var seed = request.Seed ?? StableSeed(agent.Id, agent.Steps);
         var context = new ProposalContext(agent.Id, agent.Goal, agent.Genome, files, seed, agent.LastFeedback, patterns, crossover);
         var bound = op.MaxTokens(context, (int)Math.Min(int.MaxValue, agent.TokensRemaining));
+        var phase = Stopwatch.GetTimestamp();
+        double Lap()
+        {
+            var now = Stopwatch.GetTimestamp();
+            var ms = Stopwatch.GetElapsedTime(phase, now).TotalMilliseconds;
+            phase = now;
+            return ms;
+        }
+        double prepareMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds, reserveMs, proposeMs = 0, evaluateMs = 0, settleMs = 0;
 
         // 1. Reserve the step's bound; a refusal ends the step with nothing charged.
         var stepKey = $"{agentId}:{agent.Steps + 1}:{Guid.NewGuid():N}";
@@ -96,6 +108,7 @@ public sealed class EvolutionStep(
         {
             if (bound <= 0) throw new EconomyRefusedException("budget_exceeded", $"{agentId} has no tokens left");
             reservation = await economy.ReserveAsync(agentId, bound, $"reserve:{stepKey}", ct);
+            reserveMs = Lap();
         }
         catch (EconomyRefusedException ex)
         {
@@ -117,6 +130,7 @@ public sealed class EvolutionStep(
             tokensUsed = Math.Clamp(proposal.TokensUsed, 0, reservation.Tokens);
             var before = files.ToDictionary(f => f.Path, f => f.Content);
             refusal = proposal.Failure ?? (proposal.Changes.Count == 0 ? "the operator proposed no change" : scope.Check(before, proposal.Changes));
+            proposeMs = Lap();
 
             // 3. Evaluate the edited worktree.
             if (refusal is null)
@@ -124,12 +138,14 @@ public sealed class EvolutionStep(
                 foreach (var (path, content) in proposal.Changes) edit.Write(path, content);
                 verdict = await evaluator.EvaluateAsync(agent.WorktreePath, target.Task, ct);
             }
+            evaluateMs = Lap();
 
             // 4. Settle: the actual tokens, never more than reserved; the rest is released. The value reported is the
             //    fitness gain the tokens bought (what the Economy's efficiency is measured in).
             improves = verdict is { Passed: true, Score: { } s } && (agent.Fitness is null || s > agent.Fitness);
             var value = improves && agent.Fitness is { } f ? verdict!.Score!.Value - f : 0;
             await economy.SettleAsync(reservation.ReservationId, tokensUsed, value, $"settle:{stepKey}", ct);
+            settleMs = Lap();
         }
         catch (Exception ex)
         {
@@ -184,10 +200,12 @@ public sealed class EvolutionStep(
             verdict?.Metrics?.GetRawText(), verdict?.Feedback, verdict?.Result.ToString().ToLowerInvariant() ?? "skipped", improves, reason, commit,
             DateTimeOffset.UtcNow);
 
+        var finishMs = Lap();
         // 6. Record: candidate, fitness, head, token efficiency (EMA) in one transaction.
         var id = await agents.RecordStepAsync(candidate, fitness, commit ?? agent.HeadCommit, efficiency, CancellationToken.None);
         activity?.SetTag("dean.step.accepted", improves);
-        return new StepResult.Done(new StepOutcome(candidate with { Id = id }, fitness, Math.Max(0, agent.TokenBudget - agent.TokensUsed - tokensUsed)));
+        var timings = new StepTimings(prepareMs, reserveMs, proposeMs, evaluateMs, settleMs, finishMs, Lap());
+        return new StepResult.Done(new StepOutcome(candidate with { Id = id }, fitness, Math.Max(0, agent.TokenBudget - agent.TokensUsed - tokensUsed), timings));
     }
 
     // The tracked files of a commit never change: listing them once per (worktree, commit) saves a git process per step.

@@ -44,6 +44,7 @@ try
     var serverOverhead = new List<double>();
     var evaluation = new List<double>();
     var accepted = 0;
+    var phases = new Dictionary<string, List<double>>();
     for (var i = 0; i < steps; i++)
     {
         var stopwatch = Stopwatch.StartNew();
@@ -56,6 +57,8 @@ try
         wallOverhead.Add(stopwatch.Elapsed.TotalMilliseconds - evaluationMs);
         serverOverhead.Add(body.GetProperty("duration_ms").GetInt64() - evaluationMs);
         if (body.GetProperty("accepted").GetBoolean()) accepted++;
+        foreach (var p in body.GetProperty("timings_ms").EnumerateObject())
+            (phases.TryGetValue(p.Name, out var list) ? list : phases[p.Name] = []).Add(p.Value.GetDouble());
     }
     var agent = await client.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{id}");
 
@@ -68,6 +71,7 @@ try
     Console.WriteLine($"evaluation ms           median {Percentile(evaluation, 0.5):F1}  p90 {Percentile(evaluation, 0.9):F1}");
     Console.WriteLine($"overhead ms (wall-eval) median {Percentile(wallOverhead, 0.5):F1}  p90 {Percentile(wallOverhead, 0.9):F1}");
     Console.WriteLine($"overhead ms (server)    median {Percentile(serverOverhead, 0.5):F1}  p90 {Percentile(serverOverhead, 0.9):F1}");
+    Console.WriteLine("server phases ms (median): " + string.Join(", ", phases.Select(p => $"{p.Key} {Percentile(p.Value, 0.5):F1}")));
 }
 finally
 {
