@@ -87,27 +87,33 @@ public sealed class AgentStore(NpgsqlDataSource db)
             """, new { id, status, reason });
     }
 
-    /// <summary>Records a candidate and applies its outcome to the agent in one transaction.</summary>
+    /// <summary>
+    /// Records a candidate and applies its outcome to the agent atomically: one statement (a data-modifying CTE), so one
+    /// round trip on the hot path of every step.
+    /// </summary>
     public async Task<long> RecordStepAsync(Candidate c, double? fitness, string headCommit, double efficiency, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        var id = await connection.ExecuteScalarAsync<long>("""
-            INSERT INTO candidates (agent_id, cycle_id, generation, operator, edit_kind, description, seed, diff, files_changed,
-                                    lines_added, lines_removed, tokens_reserved, tokens_used, evaluation_ms, duration_ms, score,
-                                    previous_fitness, metrics, feedback, evaluation, accepted, reason, commit_sha)
-            VALUES (@AgentId, @CycleId, @Generation, @Operator, @EditKind, @Description, @Seed, @Diff, @FilesChanged,
-                    @LinesAdded, @LinesRemoved, @TokensReserved, @TokensUsed, @EvaluationMs, @DurationMs, @Score,
-                    @PreviousFitness, @Metrics::jsonb, @Feedback, @Evaluation, @Accepted, @Reason, @CommitSha)
-            RETURNING id
-            """, c, tx);
-        await connection.ExecuteAsync("""
-            UPDATE agents SET fitness = @fitness, head_commit = @headCommit, token_efficiency = @efficiency,
-                              tokens_used = tokens_used + @tokens, last_feedback = @feedback, steps = steps + 1, updated_at = now()
-            WHERE id = @id
-            """, new { id = c.AgentId, fitness, headCommit, efficiency, tokens = c.TokensUsed, feedback = c.Feedback ?? c.Reason }, tx);
-        await tx.CommitAsync(ct);
-        return id;
+        return await connection.ExecuteScalarAsync<long>("""
+            WITH inserted AS (
+                INSERT INTO candidates (agent_id, cycle_id, generation, operator, edit_kind, description, seed, diff, files_changed,
+                                        lines_added, lines_removed, tokens_reserved, tokens_used, evaluation_ms, duration_ms, score,
+                                        previous_fitness, metrics, feedback, evaluation, accepted, reason, commit_sha)
+                VALUES (@AgentId, @CycleId, @Generation, @Operator, @EditKind, @Description, @Seed, @Diff, @FilesChanged,
+                        @LinesAdded, @LinesRemoved, @TokensReserved, @TokensUsed, @EvaluationMs, @DurationMs, @Score,
+                        @PreviousFitness, @Metrics::jsonb, @Feedback, @Evaluation, @Accepted, @Reason, @CommitSha)
+                RETURNING id),
+            updated AS (
+                UPDATE agents SET fitness = @fitness, head_commit = @headCommit, token_efficiency = @efficiency,
+                                  tokens_used = tokens_used + @TokensUsed, last_feedback = @lastFeedback, steps = steps + 1, updated_at = now()
+                WHERE id = @AgentId)
+            SELECT id FROM inserted
+            """, new
+        {
+            c.AgentId, c.CycleId, c.Generation, c.Operator, c.EditKind, c.Description, c.Seed, c.Diff, c.FilesChanged, c.LinesAdded,
+            c.LinesRemoved, c.TokensReserved, c.TokensUsed, c.EvaluationMs, c.DurationMs, c.Score, c.PreviousFitness, c.Metrics, c.Feedback,
+            c.Evaluation, c.Accepted, c.Reason, c.CommitSha, fitness, headCommit, efficiency, lastFeedback = c.Feedback ?? c.Reason,
+        });
     }
 
     public async Task<(IReadOnlyList<Candidate> Candidates, long Total)> CandidatesAsync(string agentId, int limit, int offset, CancellationToken ct)

@@ -6,6 +6,8 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using Dean.ServiceDefaults.Auth;
+using Microsoft.Extensions.Options;
 
 // Framework overhead of one evolution step on the fast sample: everything a step costs besides running the evaluator
 // (HTTP, reservation and settlement at the Economy, reading the scope, the operator, writing and restoring or committing,
@@ -16,22 +18,23 @@ var steps = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) :
 var dataDirectory = Path.Combine(Path.GetTempPath(), $"dean-bench-{Guid.NewGuid():N}");
 Directory.CreateDirectory(dataDirectory);
 var adminPassword = "bench-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
+var signingKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
 try
 {
     var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Dean_AppHost>(
     [
         "Infra:Mode=local", "Infra:FixedPorts=false", $"Infra:DataDir={dataDirectory}", $"DEAN_ADMIN_PASSWORD={adminPassword}",
-        $"Parameters:jwt-signing-key={Convert.ToHexString(RandomNumberGenerator.GetBytes(32))}",
+        $"Parameters:jwt-signing-key={signingKey}",
     ]);
     await using var app = await builder.BuildAsync();
     await app.StartAsync();
-    foreach (var resource in new[] { "postgres", "redis", "economy", "indexagent", "orchestrator" })
+    // The orchestrator is not needed: the benchmark signs its own operator token with the run's signing key.
+    foreach (var resource in new[] { "postgres", "redis", "economy", "indexagent" })
         await app.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(TimeSpan.FromMinutes(3));
 
-    var orchestrator = app.CreateHttpClient("orchestrator", "http");
-    var login = await (await orchestrator.PostAsJsonAsync("/api/v1/auth/login", new { username = "admin", password = adminPassword })).Content.ReadFromJsonAsync<JsonElement>();
+    var token = new TokenIssuer(Options.Create(new JwtOptions { SigningKey = signingKey }), TimeProvider.System).Issue("bench", Roles.Operator);
     var client = app.CreateHttpClient("indexagent", "http");
-    client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", login.GetProperty("access_token").GetString());
+    client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
     var spawn = await client.PostAsJsonAsync("/api/v1/agents", new { goal = "benchmark", target = "function-minimization", token_budget = 1_000_000 });
     spawn.EnsureSuccessStatusCode();
