@@ -15,8 +15,6 @@ public static class EconomyExtensions
         builder.Services.AddOptions<EconomyOptions>().Bind(builder.Configuration.GetSection(EconomyOptions.Section))
             .Validate(o => o.ReservationTtlSeconds >= 1 && o.ReservationTtlSeconds <= o.MaxReservationTtlSeconds, "Economy:ReservationTtlSeconds must be between 1 and MaxReservationTtlSeconds")
             .ValidateOnStart();
-        // Malformed JSON or wrongly typed fields answer 400 (ProblemDetails via the status-code pages), in every environment.
-        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         builder.Services.AddSingleton<IdempotentTransactions>();
         builder.Services.AddSingleton<EconomyMetrics>();
         builder.Services.AddSingleton<ReservationStore>();

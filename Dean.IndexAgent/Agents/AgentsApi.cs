@@ -1,0 +1,168 @@
+using System.Text.Json;
+using Dean.IndexAgent.Economy;
+using Dean.IndexAgent.Operators;
+using Dean.ServiceDefaults.Auth;
+using Dean.ServiceDefaults.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Dean.IndexAgent.Agents;
+
+public sealed record TokenBudget(long Total, long Used, long Remaining);
+
+public sealed record AgentResponse(
+    string Id, string Name, string Goal, string Target, string Status, TokenBudget TokenBudget, double? Fitness, int Generation, int Level,
+    Genome Genome, IReadOnlyList<string> ParentIds, string WorktreePath, string Branch, string BaseCommit, string HeadCommit,
+    double TokenEfficiency, double? DiversityScore, string? CycleId, string? RetirementReason, int Steps,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? RetiredAt)
+{
+    public static AgentResponse From(Agent a) => new(a.Id, a.Name, a.Goal, a.Target, a.Status, new TokenBudget(a.TokenBudget, a.TokensUsed, a.TokensRemaining),
+        a.Fitness, a.Generation, a.Level, a.Genome, a.ParentIds, a.WorktreePath, a.Branch, a.BaseCommit, a.HeadCommit, a.TokenEfficiency,
+        a.DiversityScore, a.CycleId, a.RetirementReason, a.Steps, a.CreatedAt, a.UpdatedAt, a.RetiredAt);
+}
+
+public sealed record AgentListResponse(IReadOnlyList<AgentResponse> Agents, long Total, int Limit, int Offset);
+
+public sealed record CreateAgentRequest(string? Goal, string? Target, long? TokenBudget, Genome? Genome, string? Name, string[]? ParentIds, string? CycleId, string? Priority, int? Level);
+
+public sealed record RetireResponse(AgentResponse Agent, long TokensReturned);
+
+/// <summary>The answer of one step; ids are strings in the API (the database's bigint is an implementation detail).</summary>
+public sealed record EvolveResponse(
+    string CandidateId, string AgentId, bool Accepted, double? Score, double? PreviousFitness, double? Fitness, long TokensUsed, long TokensReserved,
+    long TokensRemaining, long EvaluationMs, long DurationMs, string Reason, string Evaluation, string Operator, string EditKind, string Description,
+    DiffStats DiffStats, string? Commit, string? Feedback, int Seed, string? CycleId, int Generation, StepTimings TimingsMs)
+{
+    public static EvolveResponse From(StepOutcome o)
+    {
+        var c = o.Candidate;
+        return new(c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), c.AgentId, c.Accepted, c.Score, c.PreviousFitness, o.Fitness, c.TokensUsed, c.TokensReserved, o.TokensRemaining, c.EvaluationMs,
+            c.DurationMs, c.Reason, c.Evaluation, c.Operator, c.EditKind, c.Description, new DiffStats(c.FilesChanged, c.LinesAdded, c.LinesRemoved),
+            c.CommitSha, c.Feedback, c.Seed, c.CycleId, c.Generation, Round(o.Timings));
+    }
+
+    private static StepTimings Round(StepTimings t) => new(Math.Round(t.Prepare, 2), Math.Round(t.Reserve, 2), Math.Round(t.Propose, 2),
+        Math.Round(t.Evaluate, 2), Math.Round(t.Settle, 2), Math.Round(t.Finish, 2), Math.Round(t.Record, 2));
+}
+
+public sealed record CandidateResponse(
+    string Id, string AgentId, string? CycleId, int Generation, string Operator, string EditKind, string Description, int Seed, string Diff,
+    DiffStats DiffStats, long TokensReserved, long TokensUsed, long EvaluationMs, long DurationMs, double? Score, double? PreviousFitness,
+    JsonElement? Metrics, string? Feedback, string Evaluation, bool Accepted, string Reason, string? Commit, DateTimeOffset CreatedAt)
+{
+    public static CandidateResponse From(Candidate c) => new(c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), c.AgentId, c.CycleId, c.Generation, c.Operator, c.EditKind, c.Description, c.Seed, c.Diff,
+        new DiffStats(c.FilesChanged, c.LinesAdded, c.LinesRemoved), c.TokensReserved, c.TokensUsed, c.EvaluationMs, c.DurationMs, c.Score,
+        c.PreviousFitness, c.Metrics is null ? null : JsonDocument.Parse(c.Metrics).RootElement.Clone(), c.Feedback, c.Evaluation, c.Accepted, c.Reason,
+        c.CommitSha, c.CreatedAt);
+}
+
+public sealed record CandidateListResponse(string AgentId, IReadOnlyList<CandidateResponse> Candidates, long Total, int Limit, int Offset);
+
+public sealed record LineageNode(string Id, string Name, string Status, int Generation, double? Fitness, IReadOnlyList<string> ParentIds)
+{
+    public static LineageNode From(Agent a) => new(a.Id, a.Name, a.Status, a.Generation, a.Fitness, a.ParentIds);
+}
+
+public sealed record LineageResponse(string AgentId, int Generation, IReadOnlyList<string> ParentIds, IReadOnlyList<LineageNode> Ancestors, IReadOnlyList<LineageNode> Descendants);
+
+public static class AgentsApi
+{
+    public static IHostApplicationBuilder AddAgents(this IHostApplicationBuilder builder)
+    {
+        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
+        builder.Services.AddSingleton<AgentStore>();
+        builder.Services.AddSingleton<AgentRegistry>();
+        builder.Services.AddSingleton<AgentLocks>();
+        builder.Services.AddSingleton<AgentService>();
+        builder.Services.AddSingleton<EvolutionStep>();
+        builder.Services.AddSingleton<IndexAgentMetrics>();
+        builder.Services.AddSingleton<IPatternSource, NoPatterns>();
+        builder.Services.AddHostedService<AgentRegistryInitializer>();
+        builder.AddDeanServiceClient<EconomyClient>("economy");
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapAgentsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/agents").WithTags("Agents");
+        // An Economy that does not answer is the dependency's outage, not this service's fault: 503, never a bare 500.
+        api.AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, type: "economy_unavailable",
+                    title: "Economy unavailable", detail: ex.Message);
+            }
+        });
+
+        api.MapGet("/", ListAsync).WithName("ListAgents").WithSummary("Agents, newest id last, optionally by status").RequireAuthorization(Policies.Viewer);
+        api.MapGet("/{id}", GetAsync).WithName("GetAgent").WithSummary("One agent with its genome, parents and worktree").RequireAuthorization(Policies.Viewer);
+        api.MapPost("/", CreateAsync).WithName("CreateAgent").WithSummary("Allocate a budget, create the worktree, measure the starting fitness").RequireAuthorization(Policies.Operator);
+        api.MapDelete("/{id}", RetireAsync).WithName("RetireAgent").WithSummary("Retire: worktree removed, branch kept, unused tokens returned").RequireAuthorization(Policies.Operator);
+        api.MapPost("/{id}/evolve", EvolveAsync).WithName("EvolveAgent").WithSummary("One evolution step: reserve, propose, evaluate, settle, accept or restore, record").RequireAuthorization(Policies.Operator);
+        api.MapGet("/{id}/candidates", CandidatesAsync).WithName("ListCandidates").WithSummary("The agent's candidates, oldest first").RequireAuthorization(Policies.Viewer);
+        api.MapGet("/{id}/lineage", LineageAsync).WithName("GetLineage").WithSummary("Ancestors and descendants through parent_ids").RequireAuthorization(Policies.Viewer);
+        return app;
+    }
+
+    private static async Task<Results<Ok<AgentListResponse>, ValidationProblem>> ListAsync(int? limit, int? offset, string? status, AgentStore store, CancellationToken ct)
+    {
+        if (limit is < 1 or > 500) return Problems.Invalid("limit", "limit must be from 1 to 500");
+        if (offset is < 0) return Problems.Invalid("offset", "offset must not be negative");
+        if (status is not null && !AgentStatus.All.Contains(status)) return Problems.Invalid("status", $"status must be one of {string.Join(", ", AgentStatus.All)}");
+        var (agents, total) = await store.ListAsync(status, limit ?? 50, offset ?? 0, ct);
+        return TypedResults.Ok(new AgentListResponse(agents.Select(AgentResponse.From).ToList(), total, limit ?? 50, offset ?? 0));
+    }
+
+    private static async Task<Results<Ok<AgentResponse>, ProblemHttpResult>> GetAsync(string id, AgentStore store, CancellationToken ct) =>
+        await store.FindAsync(id, ct) is { } agent ? TypedResults.Ok(AgentResponse.From(agent)) : Problems.NotFound($"agent '{id}'");
+
+    private static async Task<Results<Created<AgentResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(CreateAgentRequest request, AgentService agents, CancellationToken ct) =>
+        await agents.SpawnAsync(new SpawnRequest(request.Goal, request.Target, request.TokenBudget, request.Genome, request.Name, request.ParentIds,
+                request.CycleId, request.Priority, request.Level), ct) switch
+        {
+            SpawnResult.Created created => TypedResults.Created($"/api/v1/agents/{created.Agent.Id}", AgentResponse.From(created.Agent)),
+            SpawnResult.Invalid invalid => Problems.Invalid(invalid.Errors),
+            SpawnResult.BudgetExceeded refused => Problems.BudgetExceeded(refused.Detail),
+            _ => throw new InvalidOperationException(),
+        };
+
+    private static async Task<Results<Ok<RetireResponse>, ProblemHttpResult>> RetireAsync(string id, string? reason, AgentService agents, CancellationToken ct) =>
+        await agents.RetireAsync(id, reason, ct) switch
+        {
+            RetireResult.Retired retired => TypedResults.Ok(new RetireResponse(AgentResponse.From(retired.Agent), retired.TokensReturned)),
+            _ => Problems.NotFound($"agent '{id}'"),
+        };
+
+    private static async Task<Results<Ok<EvolveResponse>, ValidationProblem, ProblemHttpResult>> EvolveAsync(
+        string id, [FromBody] EvolveRequest? request, EvolutionStep step, CancellationToken ct) =>
+        await step.EvolveAsync(id, request ?? new EvolveRequest(null, null, null, null, null, null), ct) switch
+        {
+            StepResult.Done done => TypedResults.Ok(EvolveResponse.From(done.Outcome)),
+            StepResult.Invalid invalid => Problems.Invalid(invalid.Errors),
+            StepResult.NotActive notActive => Problems.Conflict("agent_not_active", $"agent '{id}' is {notActive.Status}"),
+            StepResult.BudgetExhausted exhausted => Problems.BudgetExceeded($"agent '{id}' is budget_exhausted: {exhausted.Detail}"),
+            _ => Problems.NotFound($"agent '{id}'"),
+        };
+
+    private static async Task<Results<Ok<CandidateListResponse>, ValidationProblem, ProblemHttpResult>> CandidatesAsync(
+        string id, int? limit, int? offset, AgentStore store, CancellationToken ct)
+    {
+        if (limit is < 1 or > 1000) return Problems.Invalid("limit", "limit must be from 1 to 1000");
+        if (offset is < 0) return Problems.Invalid("offset", "offset must not be negative");
+        if (await store.FindAsync(id, ct) is null) return Problems.NotFound($"agent '{id}'");
+        var (candidates, total) = await store.CandidatesAsync(id, limit ?? 100, offset ?? 0, ct);
+        return TypedResults.Ok(new CandidateListResponse(id, candidates.Select(CandidateResponse.From).ToList(), total, limit ?? 100, offset ?? 0));
+    }
+
+    private static async Task<Results<Ok<LineageResponse>, ProblemHttpResult>> LineageAsync(string id, AgentStore store, CancellationToken ct)
+    {
+        if (await store.FindAsync(id, ct) is not { } agent) return Problems.NotFound($"agent '{id}'");
+        var (ancestors, descendants) = await store.LineageAsync(id, ct);
+        return TypedResults.Ok(new LineageResponse(id, agent.Generation, agent.ParentIds, ancestors.Select(LineageNode.From).ToList(), descendants.Select(LineageNode.From).ToList()));
+    }
+}

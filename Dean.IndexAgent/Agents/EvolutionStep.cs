@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Dean.IndexAgent.Economy;
+using Dean.IndexAgent.Evaluation;
+using Dean.IndexAgent.Operators;
+using Dean.IndexAgent.Targets;
+using Dean.IndexAgent.Workspace;
+using Dean.ServiceDefaults.Metrics;
+
+namespace Dean.IndexAgent.Agents;
+
+public sealed record PatternInput(string? Id, string? Before, string? After);
+
+public sealed record EvolveRequest(string? Operator, int? Seed, string? CycleId, int? Generation, string? CrossoverWith, IReadOnlyList<PatternInput>? Patterns);
+
+/// <summary>Where a step's time went, in milliseconds (for the overhead benchmark and for diagnosing slow steps).</summary>
+public sealed record StepTimings(double Prepare, double Reserve, double Propose, double Evaluate, double Settle, double Finish, double Record);
+
+public sealed record StepOutcome(Candidate Candidate, double? Fitness, long TokensRemaining, StepTimings Timings);
+
+public abstract record StepResult
+{
+    public sealed record Done(StepOutcome Outcome) : StepResult;
+    public sealed record NotFound : StepResult;
+    public sealed record NotActive(string Status) : StepResult;
+    public sealed record Invalid(Dictionary<string, string[]> Errors) : StepResult;
+    public sealed record BudgetExhausted(string Detail) : StepResult;
+}
+
+/// <summary>
+/// One evolution step of one agent, exactly as DESIGN section 4: reserve, propose, evaluate, settle, accept-and-commit
+/// or restore, record. The tokens settled at the Economy are the candidate's <c>tokens_used</c>, so the agent's ledger
+/// always equals the sum over its candidates.
+/// </summary>
+public sealed class EvolutionStep(
+    AgentStore agents,
+    TargetStore targets,
+    AgentService agentService,
+    EconomyClient economy,
+    OperatorRegistry operators,
+    EvaluationRunner evaluator,
+    AgentLocks locks,
+    IPatternSource patternSource,
+    ILogger<EvolutionStep> logger)
+{
+    public const double EfficiencyAlpha = 0.3;
+
+    public async Task<StepResult> EvolveAsync(string agentId, EvolveRequest request, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var op = operators.Find(request.Operator);
+        if (op is null) return Invalid("operator", $"unknown operator '{request.Operator}'; known: {string.Join(", ", operators.Names)}");
+        if (op.Unavailable is { } unavailable) return Invalid("operator", unavailable);
+        if (request.Generation is < 0) return Invalid("generation", "generation must not be negative");
+        if (request.CycleId is { Length: 0 or > 100 }) return Invalid("cycle_id", "cycle_id must be 1 to 100 characters");
+        if (request.Patterns?.Any(p => string.IsNullOrEmpty(p.Id) || string.IsNullOrEmpty(p.Before) || p.After is null) == true)
+            return Invalid("patterns", "every pattern needs id, before and after");
+
+        using var activity = DeanMeters.ActivitySource.StartActivity("evolve-step");
+        activity?.SetTag("dean.agent.id", agentId);
+        using var held = await locks.AcquireAsync(agentId, ct);
+        var agent = await agents.FindAsync(agentId, ct);
+        if (agent is null) return new StepResult.NotFound();
+        if (agent.Status != AgentStatus.Active) return new StepResult.NotActive(agent.Status);
+        var target = await targets.FindAsync(agent.Target, ct) ?? throw new InvalidOperationException($"target {agent.Target} of {agentId} is missing");
+
+        var scope = new EvolveScope(target.Task.Evolve);
+        var paths = await ScopedPathsAsync(agent, scope, ct);
+        var files = paths.Select(p => EvolveFile.Create(p, WorktreeEdit.Read(agent.WorktreePath, p))).ToList();
+
+        IReadOnlyList<EvolveFile>? crossover = null;
+        if (request.CrossoverWith is { } otherId)
+        {
+            var other = await agents.FindAsync(otherId, ct);
+            if (other is null || other.Target != agent.Target || other.Id == agent.Id)
+                return Invalid("crossover_with", $"'{otherId}' is not another agent of target {agent.Target}");
+            // The other agent's committed version: never a half-evaluated candidate of its own step.
+            var theirs = new List<EvolveFile>();
+            foreach (var path in paths)
+            {
+                var (exit, content, _) = await GitCli.TryRunAsync(target.Path, ["show", $"{other.HeadCommit}:{path}"], ct);
+                if (exit == 0) theirs.Add(EvolveFile.Create(path, content));
+            }
+            crossover = theirs;
+        }
+        var patterns = request.Patterns is { } given
+            ? given.Select(p => new PatternEdit(p.Id!, p.Before!, p.After!)).ToList()
+            : await patternSource.BestForAsync(agent, ct);
+
+        var seed = request.Seed ?? StableSeed(agent.Id, agent.Steps);
+        var context = new ProposalContext(agent.Id, agent.Goal, agent.Genome, files, seed, agent.LastFeedback, patterns, crossover);
+        var bound = op.MaxTokens(context, (int)Math.Min(int.MaxValue, agent.TokensRemaining));
+        var phase = Stopwatch.GetTimestamp();
+        double Lap()
+        {
+            var now = Stopwatch.GetTimestamp();
+            var ms = Stopwatch.GetElapsedTime(phase, now).TotalMilliseconds;
+            phase = now;
+            return ms;
+        }
+        double prepareMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds, reserveMs, proposeMs = 0, evaluateMs = 0, settleMs = 0;
+
+        // 1. Reserve the step's bound; a refusal ends the step with nothing charged.
+        var stepKey = $"{agentId}:{agent.Steps + 1}:{Guid.NewGuid():N}";
+        Reservation reservation;
+        try
+        {
+            if (bound <= 0) throw new EconomyRefusedException("budget_exceeded", $"{agentId} has no tokens left");
+            reservation = await economy.ReserveAsync(agentId, bound, $"reserve:{stepKey}", ct);
+            reserveMs = Lap();
+        }
+        catch (EconomyRefusedException ex)
+        {
+            await agentService.MarkBudgetExhaustedAsync(agentId, CancellationToken.None);
+            logger.LogInformation("{Agent} is budget_exhausted: {Detail}", agentId, ex.Message);
+            return new StepResult.BudgetExhausted(ex.Message);
+        }
+
+        var edit = new WorktreeEdit(agent.WorktreePath);
+        Proposal proposal;
+        EvaluationVerdict? verdict = null;
+        string? refusal;
+        long tokensUsed;
+        bool improves;
+        try
+        {
+            // 2. Propose.
+            proposal = await op.ProposeAsync(context, (int)reservation.Tokens, ct);
+            tokensUsed = Math.Clamp(proposal.TokensUsed, 0, reservation.Tokens);
+            var before = files.ToDictionary(f => f.Path, f => f.Content);
+            refusal = proposal.Failure ?? (proposal.Changes.Count == 0 ? "the operator proposed no change" : scope.Check(before, proposal.Changes));
+            proposeMs = Lap();
+
+            // 3. Evaluate the edited worktree.
+            if (refusal is null)
+            {
+                foreach (var (path, content) in proposal.Changes) edit.Write(path, content);
+                verdict = await evaluator.EvaluateAsync(agent.WorktreePath, target.Task, ct);
+            }
+            evaluateMs = Lap();
+
+            // 4. Settle: the actual tokens, never more than reserved; the rest is released. The value reported is the
+            //    fitness gain the tokens bought (what the Economy's efficiency is measured in).
+            improves = verdict is { Passed: true, Score: { } s } && (agent.Fitness is null || s > agent.Fitness);
+            var value = improves && agent.Fitness is { } f ? verdict!.Score!.Value - f : 0;
+            await economy.SettleAsync(reservation.ReservationId, tokensUsed, value, $"settle:{stepKey}", ct);
+            settleMs = Lap();
+        }
+        catch (Exception ex)
+        {
+            edit.Restore();
+            try
+            {
+                await economy.ReleaseAsync(reservation.ReservationId, $"release:{stepKey}", CancellationToken.None);
+            }
+            catch (Exception releaseError) when (releaseError is HttpRequestException or EconomyRefusedException or TaskCanceledException)
+            {
+                // The reservation expires at the Economy (crash safety), so nothing stays held for long.
+                logger.LogWarning(releaseError, "Reservation {Reservation} of {Agent} not released", reservation.ReservationId, agentId);
+            }
+            logger.LogWarning(ex, "Step of {Agent} failed before settlement; reservation released, worktree restored", agentId);
+            throw;
+        }
+
+        // 5. Accept when passed and better than the current fitness, else restore. From here on the tokens are
+        //    charged, so the candidate is always recorded.
+        var previous = agent.Fitness;
+        var diff = new StringBuilder();
+        var stats = DiffStats.Empty;
+        foreach (var (path, content) in proposal.Changes.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            var old = files.FirstOrDefault(f => f.Path == path)?.Content;
+            diff.Append(LineDiff.Unified(path, old, content));
+            stats = stats.Add(LineDiff.Stats(old, content));
+        }
+        string? commit = null;
+        var reason = Reason(refusal, verdict, previous);
+        if (improves)
+        {
+            try
+            {
+                commit = await GitCli.CommitAsync(agent.WorktreePath, edit.Paths,
+                    $"dean: {agentId} {proposal.Kind} score {verdict!.Score!.Value.ToString("G6", CultureInfo.InvariantCulture)}\n\n{proposal.Description}", CancellationToken.None);
+            }
+            catch (GitException ex)
+            {
+                improves = false;
+                reason = $"commit failed: {ex.Message}";
+            }
+        }
+        if (!improves) edit.Restore();
+
+        var fitness = improves ? verdict!.Score : previous;
+        var gain = improves && previous is { } p ? fitness!.Value - p : 0;
+        var efficiency = EfficiencyAlpha * (gain * 1000.0 / Math.Max(1, tokensUsed)) + (1 - EfficiencyAlpha) * agent.TokenEfficiency;
+        var candidate = new Candidate(0, agentId, request.CycleId ?? agent.CycleId, request.Generation ?? agent.Generation, op.Name, proposal.Kind,
+            proposal.Description, seed, diff.ToString(), stats.FilesChanged, stats.LinesAdded, stats.LinesRemoved, reservation.Tokens, tokensUsed,
+            verdict?.DurationMs ?? 0, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, verdict?.Score, previous,
+            verdict?.Metrics?.GetRawText(), verdict?.Feedback, verdict?.Result.ToString().ToLowerInvariant() ?? "skipped", improves, reason, commit,
+            DateTimeOffset.UtcNow);
+
+        var finishMs = Lap();
+        // 6. Record: candidate, fitness, head, token efficiency (EMA) in one transaction.
+        var id = await agents.RecordStepAsync(candidate, fitness, commit ?? agent.HeadCommit, efficiency, CancellationToken.None);
+        activity?.SetTag("dean.step.accepted", improves);
+        var timings = new StepTimings(prepareMs, reserveMs, proposeMs, evaluateMs, settleMs, finishMs, Lap());
+        return new StepResult.Done(new StepOutcome(candidate with { Id = id }, fitness, Math.Max(0, agent.TokenBudget - agent.TokensUsed - tokensUsed), timings));
+    }
+
+    // The tracked files of a commit never change: listing them once per (worktree, commit) saves a git process per step.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Commit, List<string> Paths)> _scopedPaths = new();
+
+    private async Task<List<string>> ScopedPathsAsync(Agent agent, EvolveScope scope, CancellationToken ct)
+    {
+        if (_scopedPaths.TryGetValue(agent.WorktreePath, out var cached) && cached.Commit == agent.HeadCommit) return cached.Paths;
+        var paths = (await GitCli.TrackedFilesAsync(agent.WorktreePath, ct)).Where(scope.InScope).Order(StringComparer.Ordinal).ToList();
+        _scopedPaths[agent.WorktreePath] = (agent.HeadCommit, paths);
+        return paths;
+    }
+
+    private static string Reason(string? refusal, EvaluationVerdict? verdict, double? previous)
+    {
+        if (refusal is not null) return refusal;
+        if (verdict is null) return "not evaluated";
+        if (!verdict.Passed) return verdict.Reason ?? "rejected by the evaluator";
+        var score = verdict.Score!.Value.ToString("G6", CultureInfo.InvariantCulture);
+        if (previous is null) return $"accepted: score {score} (no previous fitness)";
+        var before = previous.Value.ToString("G6", CultureInfo.InvariantCulture);
+        return verdict.Score > previous ? $"accepted: score {score} > fitness {before}" : $"score {score} does not improve on fitness {before}";
+    }
+
+    /// <summary>The default seed: a stable hash (FNV-1a) of the agent and its step number, the same on every run.</summary>
+    public static int StableSeed(string agentId, int step)
+    {
+        var hash = 2166136261u;
+        foreach (var b in Encoding.UTF8.GetBytes($"{agentId}:{step}")) hash = (hash ^ b) * 16777619u;
+        return (int)(hash & 0x7FFFFFFF);
+    }
+
+    private static StepResult Invalid(string field, string message) => new StepResult.Invalid(new() { [field] = [message] });
+}

@@ -1,0 +1,145 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Dean.IndexAgent.Evaluation;
+
+/// <summary>What happened to one sandboxed command.</summary>
+public sealed record ProcessOutcome(int? ExitCode, bool TimedOut, TimeSpan Timeout, TimeSpan Duration, string Stdout, string Stderr, bool Truncated, string? StartError);
+
+/// <summary>
+/// Runs a shell command as a separate process in its own session (<c>setsid</c>), so that a timeout, a cancellation
+/// or the command's own end can kill its whole process tree with one signal to the group; keeps only the tail of
+/// its output (the verdict is the last line).
+/// </summary>
+public static partial class ProcessRunner
+{
+    private const int SigKill = 9;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
+    public static async Task<ProcessOutcome> RunAsync(string workingDirectory, string command, TimeSpan timeout, int outputCap, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("setsid")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("/bin/sh");
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(command);
+        // The evaluator must not inherit the service's secrets or talk to its telemetry collector.
+        // Nor the service's own hosting settings (URLs, startup hooks), which would leak into a .NET evaluator.
+        string[] withheld = ["ConnectionStrings__", "Auth__", "OTEL_", "ASPNETCORE_", "services__", "DOTNET_STARTUP_HOOKS", "DOTNET_LAUNCH_PROFILE"];
+        foreach (var key in start.Environment.Keys.Where(k => withheld.Any(w => k.StartsWith(w, StringComparison.OrdinalIgnoreCase))).ToList())
+            start.Environment.Remove(key);
+        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+
+        var stopwatch = Stopwatch.StartNew();
+        using var process = new Process { StartInfo = start };
+        try
+        {
+            process.Start();
+        }
+        catch (Exception ex) when (ex is Win32Exception or InvalidOperationException)
+        {
+            return new ProcessOutcome(null, false, timeout, stopwatch.Elapsed, "", "", false, ex.Message);
+        }
+        process.StandardInput.Close();
+        var stdout = new TailBuffer(outputCap);
+        var stderr = new TailBuffer(outputCap);
+        var readers = Task.WhenAll(stdout.DrainAsync(process.StandardOutput.BaseStream), stderr.DrainAsync(process.StandardError.BaseStream));
+
+        var timedOut = false;
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            deadline.CancelAfter(timeout);
+            try
+            {
+                await process.WaitForExitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                timedOut = !cancellationToken.IsCancellationRequested;
+            }
+        }
+        // Whatever the command left running (background children, grandchildren) goes with it.
+        KillGroup(process);
+        if (!process.HasExited)
+        {
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            await process.WaitForExitAsync(CancellationToken.None);
+        }
+        // A descendant that escaped the group may still hold the pipes open: don't wait for it.
+        await Task.WhenAny(readers, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
+        stopwatch.Stop();
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ProcessOutcome(timedOut ? null : process.ExitCode, timedOut, timeout, stopwatch.Elapsed,
+            stdout.Text(), stderr.Text(), stdout.Truncated || stderr.Truncated, null);
+    }
+
+    private static void KillGroup(Process process)
+    {
+        // setsid made the shell a session and group leader, so its pid is the group id.
+        if (Kill(-process.Id, SigKill) != 0 && Marshal.GetLastPInvokeError() != 3 /* ESRCH: nothing left */)
+        {
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+        }
+    }
+
+    /// <summary>Keeps the last <c>cap</c> bytes of a stream.</summary>
+    private sealed class TailBuffer(int cap)
+    {
+        private readonly Lock _gate = new();
+        private byte[] _data = new byte[Math.Min(cap, 8192)];
+        private int _length;
+        public bool Truncated { get; private set; }
+
+        public async Task DrainAsync(Stream stream)
+        {
+            var buffer = new byte[8192];
+            try
+            {
+                int read;
+                while ((read = await stream.ReadAsync(buffer)) > 0) Append(buffer.AsSpan(0, read));
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
+            }
+        }
+
+        private void Append(ReadOnlySpan<byte> chunk)
+        {
+            lock (_gate)
+            {
+                if (chunk.Length >= cap)
+                {
+                    Truncated |= _length > 0 || chunk.Length > cap;
+                    _data = chunk[^cap..].ToArray();
+                    _length = cap;
+                    return;
+                }
+                if (_length + chunk.Length > cap)
+                {
+                    var drop = _length + chunk.Length - cap;
+                    Buffer.BlockCopy(_data, drop, _data, 0, _length - drop);
+                    _length -= drop;
+                    Truncated = true;
+                }
+                if (_data.Length < _length + chunk.Length) Array.Resize(ref _data, Math.Min(cap, Math.Max(_data.Length * 2, _length + chunk.Length)));
+                chunk.CopyTo(_data.AsSpan(_length));
+                _length += chunk.Length;
+            }
+        }
+
+        public string Text()
+        {
+            lock (_gate) return Encoding.UTF8.GetString(_data, 0, _length);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Dean.IndexAgent.Agents;
+
+namespace Dean.IndexAgent.Operators;
+
+/// <summary>A catalogued pattern as an operator applies it: replace <see cref="Before"/> by <see cref="After"/>.</summary>
+public sealed record PatternEdit(string Id, string Before, string After);
+
+/// <summary>What an operator gets for one step (DESIGN section 4, step 2).</summary>
+public sealed record ProposalContext(
+    string AgentId,
+    string Goal,
+    Genome Genome,
+    IReadOnlyList<EvolveFile> Files,
+    int Seed,
+    string? LastFeedback,
+    IReadOnlyList<PatternEdit> Patterns,
+    IReadOnlyList<EvolveFile>? CrossoverSource);
+
+/// <summary>
+/// An operator's answer: the new contents of the files it changed (empty with <see cref="Failure"/> when it has no edit),
+/// and the tokens it used, which the step charges at the Economy.
+/// </summary>
+public sealed record Proposal(IReadOnlyDictionary<string, string> Changes, string Kind, string Description, int TokensUsed, string? Failure = null)
+{
+    public static Proposal Failed(string kind, string failure, int tokensUsed) =>
+        new(new Dictionary<string, string>(), kind, failure, tokensUsed, failure);
+}
+
+public interface IMutationOperator
+{
+    string Name { get; }
+
+    /// <summary>Null when the operator can run, else why not (e.g. no <c>llm</c> connection string).</summary>
+    string? Unavailable { get; }
+
+    /// <summary>The most tokens one proposal for this context can use: what the step reserves.</summary>
+    int MaxTokens(ProposalContext context, int remainingBudget);
+
+    /// <summary>Proposes one edit; never uses more than <paramref name="reservedTokens"/>.</summary>
+    Task<Proposal> ProposeAsync(ProposalContext context, int reservedTokens, CancellationToken cancellationToken);
+}
+
+/// <summary>The operators by name (<c>builtin</c>, <c>llm</c>).</summary>
+public sealed class OperatorRegistry(IEnumerable<IMutationOperator> operators)
+{
+    public const string Default = "builtin";
+    private readonly Dictionary<string, IMutationOperator> _byName = operators.ToDictionary(o => o.Name, StringComparer.Ordinal);
+
+    public IReadOnlyCollection<string> Names => _byName.Keys;
+
+    public IMutationOperator? Find(string? name) => _byName.GetValueOrDefault(name ?? Default);
+}

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Dean.IndexAgent.Targets;
+
+/// <summary>A target's <c>dean.json</c> (DESIGN section 2), validated field by field.</summary>
+public sealed partial record TaskFile(string Name, IReadOnlyList<string> Evolve, string Evaluate, string? Score, int TimeoutSeconds)
+{
+    public const string FileName = "dean.json";
+    public const int DefaultTimeoutSeconds = 30;
+    public const int MaxTimeoutSeconds = 3600;
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,62}$")]
+    public static partial Regex NamePattern();
+
+    /// <summary>Parses and validates; on failure <paramref name="errors"/> maps each wrong field to what is wrong with it.</summary>
+    public static TaskFile? Parse(string json, out Dictionary<string, string[]> errors)
+    {
+        errors = [];
+        JsonElement root;
+        try
+        {
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+            root = document.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            errors[FileName] = [$"{FileName} is not valid JSON: {ex.Message}"];
+            return null;
+        }
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            errors[FileName] = [$"{FileName} must be a JSON object"];
+            return null;
+        }
+
+        string? name = null;
+        if (!root.TryGetProperty("name", out var nameElement) || nameElement.ValueKind != JsonValueKind.String)
+            errors["name"] = [$"{FileName}: name must be a string"];
+        else if (!NamePattern().IsMatch(name = nameElement.GetString()!))
+            errors["name"] = [$"{FileName}: name must be lower-case letters, digits, '.', '_' or '-' (at most 63)"];
+
+        var evolve = new List<string>();
+        if (!root.TryGetProperty("evolve", out var evolveElement) || evolveElement.ValueKind != JsonValueKind.Array || evolveElement.GetArrayLength() == 0)
+        {
+            errors["evolve"] = [$"{FileName}: evolve must be a non-empty array of file globs"];
+        }
+        else
+        {
+            foreach (var item in evolveElement.EnumerateArray())
+            {
+                var glob = item.ValueKind == JsonValueKind.String ? item.GetString()! : null;
+                if (string.IsNullOrWhiteSpace(glob) || glob.StartsWith('/') || glob.Split('/').Contains("..") || glob.Contains('\\'))
+                {
+                    errors["evolve"] = [$"{FileName}: evolve entries must be relative globs inside the repository (got {item.GetRawText()})"];
+                    break;
+                }
+                if (Glob.IsMatch(glob, FileName))
+                {
+                    errors["evolve"] = [$"{FileName}: evolve must not include the task file itself"];
+                    break;
+                }
+                evolve.Add(glob);
+            }
+        }
+
+        string? evaluate = null;
+        if (!root.TryGetProperty("evaluate", out var evaluateElement) || evaluateElement.ValueKind != JsonValueKind.String
+            || string.IsNullOrWhiteSpace(evaluate = evaluateElement.GetString()))
+            errors["evaluate"] = [$"{FileName}: evaluate must be a non-empty command"];
+
+        string? score = null;
+        if (root.TryGetProperty("score", out var scoreElement) && scoreElement.ValueKind != JsonValueKind.Null)
+        {
+            if (scoreElement.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(score = scoreElement.GetString()))
+                errors["score"] = [$"{FileName}: score must be the name of a key of the evaluator's JSON line"];
+        }
+
+        var timeout = DefaultTimeoutSeconds;
+        if (root.TryGetProperty("timeoutSeconds", out var timeoutElement) && timeoutElement.ValueKind != JsonValueKind.Null)
+        {
+            if (timeoutElement.ValueKind != JsonValueKind.Number || !timeoutElement.TryGetInt32(out timeout) || timeout < 1 || timeout > MaxTimeoutSeconds)
+                errors["timeoutSeconds"] = [$"{FileName}: timeoutSeconds must be an integer from 1 to {MaxTimeoutSeconds}"];
+        }
+
+        return errors.Count == 0 ? new TaskFile(name!, evolve, evaluate!, score, timeout) : null;
+    }
+}

@@ -1,0 +1,121 @@
+using Dean.IndexAgent.Agents;
+using Dean.IndexAgent.Operators;
+using Dean.IndexAgent.Operators.Builtin;
+
+namespace Dean.Tests.IndexAgent;
+
+public sealed class BuiltinOperatorTests
+{
+    private static readonly TokenCounter Tokens = new();
+    private static readonly string Program = File.ReadAllText(Path.Combine(TempDirectory.SamplesRoot, "function-minimization", "program.py"));
+    private static readonly EvolveScope Scope = new(["program.py"]);
+
+    private static BuiltinOperator Operator() =>
+        new(Tokens, [new TuneConstants(), new Simplify(), new Restructure(), new Reorder(), new Crossover(), new ApplyPattern()]);
+
+    private static ProposalContext Context(int seed, Genome? genome = null, IReadOnlyList<PatternEdit>? patterns = null, IReadOnlyList<EvolveFile>? crossover = null) =>
+        new("agent_test", "minimise", genome ?? Genome.Default, [EvolveFile.Create("program.py", Program)], seed, null, patterns ?? [], crossover);
+
+    [Fact]
+    public async Task The_same_seed_gives_the_same_proposal()
+    {
+        var op = Operator();
+        for (var seed = 0; seed < 20; seed++)
+        {
+            var context = Context(seed);
+            var bound = op.MaxTokens(context, 1_000_000);
+            var first = await op.ProposeAsync(context, bound, CancellationToken.None);
+            var second = await op.ProposeAsync(context, bound, CancellationToken.None);
+            Assert.Equal(first.Changes, second.Changes);
+            Assert.Equal(first.TokensUsed, second.TokensUsed);
+            Assert.Equal(first.Description, second.Description);
+        }
+        var proposals = new HashSet<string>();
+        for (var seed = 0; seed < 20; seed++) proposals.Add((await op.ProposeAsync(Context(seed), 100_000, CancellationToken.None)).Changes["program.py"]);
+        Assert.True(proposals.Count > 10, "different seeds should mostly give different edits");
+    }
+
+    [Fact]
+    public async Task Every_edit_stays_inside_the_evolve_block_and_within_the_bound()
+    {
+        var op = Operator();
+        var kinds = new HashSet<string>();
+        for (var seed = 0; seed < 300; seed++)
+        {
+            var context = Context(seed);
+            var bound = op.MaxTokens(context, 1_000_000);
+            var proposal = await op.ProposeAsync(context, bound, CancellationToken.None);
+            Assert.Null(proposal.Failure);
+            Assert.Null(Scope.Check(new Dictionary<string, string> { ["program.py"] = Program }, proposal.Changes));
+            Assert.InRange(proposal.TokensUsed, Tokens.Count("program.py\n" + Program), bound);
+            kinds.Add(proposal.Kind);
+        }
+        Assert.Superset(new HashSet<string> { "tune-constants", "line-delete", "line-swap", "line-duplicate", "operator-swap" }, kinds);
+    }
+
+    [Fact]
+    public async Task Token_usage_is_what_was_read_plus_what_was_written()
+    {
+        var op = Operator();
+        var genome = Genome.Default with { Strategies = [Genome.TuneConstants] };
+        var proposal = await op.ProposeAsync(Context(7, genome), 100_000, CancellationToken.None);
+        var newLines = proposal.Changes["program.py"].Split('\n');
+        var changed = newLines.Where((l, i) => l != Program.Split('\n')[i]).Single();
+        Assert.Equal(Tokens.Count("program.py\n" + Program) + Tokens.Count(changed), proposal.TokensUsed);
+        Assert.Equal(proposal.TokensUsed - 5, (await op.ProposeAsync(Context(7, genome), proposal.TokensUsed - 5, CancellationToken.None)).TokensUsed);
+    }
+
+    [Fact]
+    public async Task The_genome_strategies_choose_the_kind_of_edit()
+    {
+        var op = Operator();
+        foreach (var (strategy, kinds) in new[]
+                 {
+                     (Genome.TuneConstants, new[] { "tune-constants" }), (Genome.Simplify, ["line-delete"]),
+                     (Genome.Reorder, ["line-swap"]), (Genome.Restructure, ["operator-swap", "line-duplicate"]),
+                 })
+        {
+            for (var seed = 0; seed < 10; seed++)
+            {
+                var proposal = await op.ProposeAsync(Context(seed, Genome.Default with { Strategies = [strategy] }), 100_000, CancellationToken.None);
+                Assert.Contains(proposal.Kind, kinds);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Crossover_adopts_a_hunk_of_the_other_version()
+    {
+        var theirs = Program.Replace("step = 2.0", "step = 3.5").Replace("restart_every = 1000", "restart_every = 77");
+        var genome = Genome.Default with { Strategies = [Genome.Crossover] };
+        var proposal = await Operator().ProposeAsync(Context(1, genome, crossover: [EvolveFile.Create("program.py", theirs)]), 100_000, CancellationToken.None);
+        Assert.Equal("crossover", proposal.Kind);
+        var result = proposal.Changes["program.py"];
+        Assert.True(result.Contains("step = 3.5") ^ result.Contains("restart_every = 77"), "exactly one differing hunk is adopted");
+
+        var nothing = await Operator().ProposeAsync(Context(1, genome), 100_000, CancellationToken.None);
+        Assert.NotNull(nothing.Failure);
+    }
+
+    [Fact]
+    public async Task A_pattern_strategy_applies_that_pattern_reindented()
+    {
+        var pattern = new PatternEdit("p7", "step = step * shrink", "step = step * shrink * shrink");
+        var genome = Genome.Default with { Strategies = ["pattern:p7"] };
+        var proposal = await Operator().ProposeAsync(Context(3, genome, [pattern, new PatternEdit("other", "zzz", "yyy")]), 100_000, CancellationToken.None);
+        Assert.Equal("apply-pattern", proposal.Kind);
+        Assert.Contains("        step = step * shrink * shrink\n", proposal.Changes["program.py"]);
+    }
+
+    [Fact]
+    public async Task Nothing_outside_the_block_is_ever_a_target()
+    {
+        // Constants and lines outside the EVOLVE-BLOCK (the objective's "20") never change.
+        var op = Operator();
+        for (var seed = 0; seed < 100; seed++)
+        {
+            var changed = (await op.ProposeAsync(Context(seed), 100_000, CancellationToken.None)).Changes["program.py"];
+            Assert.StartsWith(Program[..Program.IndexOf("# EVOLVE-BLOCK-START", StringComparison.Ordinal)], changed);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using Dean.IndexAgent.Targets;
+
+namespace Dean.Tests.IndexAgent;
+
+public sealed class TaskFileTests
+{
+    [Fact]
+    public void A_complete_task_file_parses_with_defaults()
+    {
+        var task = TaskFile.Parse("""{"name": "demo", "evolve": ["src/**/*.py"], "evaluate": "python3 eval.py"}""", out var errors);
+        Assert.Empty(errors);
+        Assert.NotNull(task);
+        Assert.Equal(["src/**/*.py"], task.Evolve);
+        Assert.Null(task.Score);
+        Assert.Equal(TaskFile.DefaultTimeoutSeconds, task.TimeoutSeconds);
+    }
+
+    [Theory]
+    [InlineData("""{"name": "demo", "evolve": "program.py", "evaluate": "x"}""", "evolve")]
+    [InlineData("""{"name": "demo", "evolve": [], "evaluate": "x"}""", "evolve")]
+    [InlineData("""{"name": "demo", "evolve": ["../outside.py"], "evaluate": "x"}""", "evolve")]
+    [InlineData("""{"name": "demo", "evolve": ["*.json"], "evaluate": "x"}""", "evolve")]
+    [InlineData("""{"name": "demo", "evolve": ["a.py"]}""", "evaluate")]
+    [InlineData("""{"name": "Demo Name", "evolve": ["a.py"], "evaluate": "x"}""", "name")]
+    [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "timeoutSeconds": 0}""", "timeoutSeconds")]
+    [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "timeoutSeconds": "30"}""", "timeoutSeconds")]
+    [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "score": 5}""", "score")]
+    [InlineData("""not json""", "dean.json")]
+    [InlineData("""[1, 2]""", "dean.json")]
+    public void A_wrong_field_is_named(string json, string field)
+    {
+        Assert.Null(TaskFile.Parse(json, out var errors));
+        Assert.Contains(field, errors.Keys);
+    }
+
+    [Fact]
+    public void The_shipped_samples_are_valid()
+    {
+        foreach (var sample in new[] { "function-minimization", "csharp-sorting" })
+        {
+            var task = TaskFile.Parse(File.ReadAllText(Path.Combine(TempDirectory.SamplesRoot, sample, "dean.json")), out var errors);
+            Assert.True(task is not null, string.Join("; ", errors.SelectMany(e => e.Value)));
+            Assert.Equal(sample, task.Name);
+        }
+    }
+
+    [Theory]
+    [InlineData("program.py", "program.py", true)]
+    [InlineData("program.py", "src/program.py", false)]
+    [InlineData("src/*.cs", "src/A.cs", true)]
+    [InlineData("src/*.cs", "src/x/A.cs", false)]
+    [InlineData("src/**/*.cs", "src/A.cs", true)]
+    [InlineData("src/**/*.cs", "src/x/y/A.cs", true)]
+    [InlineData("**/*.py", "a/b.py", true)]
+    [InlineData("file?.txt", "file1.txt", true)]
+    [InlineData("file?.txt", "file10.txt", false)]
+    public void Globs_match_paths(string glob, string path, bool expected) => Assert.Equal(expected, Glob.IsMatch(glob, path));
+}

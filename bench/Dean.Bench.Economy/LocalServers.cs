@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace Dean.Bench.Economy;
+
+/// <summary>A throw-away PostgreSQL cluster, Redis and Economy process for one benchmark run, all removed afterwards.</summary>
+public sealed class LocalServers : IAsyncDisposable
+{
+    private const string PgBin = "/usr/lib/postgresql/15/bin";
+    private static bool IsRoot => Environment.UserName == "root";
+    private readonly List<Process> _processes = [];
+    private readonly string _root = Path.Combine(Path.GetTempPath(), $"dean-bench-{Guid.NewGuid():N}");
+    private string PgData => Path.Combine(_root, "pg");
+
+    public string PostgresConnectionString { get; private set; } = "";
+    public string RedisConnectionString { get; private set; } = "";
+    public Uri EconomyUrl { get; private set; } = null!;
+
+    public async Task StartPostgresAsync()
+    {
+        Directory.CreateDirectory(PgData);
+        if (IsRoot)
+        {
+            // postgres refuses to run as root: the cluster belongs to the postgres user (as in the AppHost).
+            await RunAsync("chown", "-R", "postgres:postgres", _root);
+        }
+        await RunAsync(AsPostgres(Path.Combine(PgBin, "initdb"), "-D", PgData, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"));
+        var port = FreePort();
+        var (file, args) = AsPostgres(Path.Combine(PgBin, "postgres"), "-D", PgData, "-p", port.ToString(), "-k", PgData,
+            "-c", "listen_addresses=localhost", "-c", "max_connections=300");
+        Start(file, args);
+        PostgresConnectionString = $"Host=localhost;Port={port};Username=postgres;Database=agent_evolution;Maximum Pool Size=200";
+        var admin = new NpgsqlConnectionStringBuilder(PostgresConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
+        await RetryAsync(async () =>
+        {
+            await using var c = new NpgsqlConnection(admin);
+            await c.OpenAsync();
+            await using var create = new NpgsqlCommand("CREATE DATABASE agent_evolution", c);
+            await create.ExecuteNonQueryAsync();
+        });
+    }
+
+    public async Task StartRedisAsync()
+    {
+        var port = FreePort();
+        Start("redis-server", ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"]);
+        RedisConnectionString = $"localhost:{port}";
+        await Task.Delay(200);
+    }
+
+    /// <summary>The Economy service itself (its own build output), listening directly on a free port.</summary>
+    public async Task StartEconomyAsync(string signingKey, string configuration)
+    {
+        var dll = FindEconomyDll(configuration);
+        var port = FreePort();
+        EconomyUrl = new Uri($"http://127.0.0.1:{port}");
+        var info = new ProcessStartInfo("dotnet", [dll]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };
+        info.Environment["ASPNETCORE_URLS"] = EconomyUrl.ToString();
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        info.Environment["ConnectionStrings__agent_evolution"] = PostgresConnectionString;
+        info.Environment["ConnectionStrings__redis"] = RedisConnectionString;
+        info.Environment["Auth__SigningKey"] = signingKey;
+        info.Environment["OTEL_SERVICE_NAME"] = "economy";
+        // Per-request information logs to the console would measure the console, not the economy.
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  [economy] {e.Data}"); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"  [economy] {e.Data}"); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add(process);
+        using var http = new HttpClient { BaseAddress = EconomyUrl };
+        await RetryAsync(async () => (await http.GetAsync("/health")).EnsureSuccessStatusCode());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var p in Enumerable.Reverse(_processes))
+        {
+            try
+            {
+                if (!p.HasExited) p.Kill(entireProcessTree: true);
+                await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+            {
+            }
+        }
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static string FindEconomyDll(string configuration)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var dll = Path.Combine(dir.FullName, "Dean.Economy", "bin", configuration, "net10.0", "Dean.Economy.dll");
+            if (File.Exists(Path.Combine(dir.FullName, "Dean.sln")) && File.Exists(dll)) return dll;
+        }
+        throw new FileNotFoundException($"Dean.Economy.dll ({configuration}) not found; build the solution first.");
+    }
+
+    private static (string File, string[] Args) AsPostgres(string file, params string[] args) =>
+        IsRoot ? ("/usr/bin/setpriv", ["--reuid=postgres", "--regid=postgres", "--clear-groups", file, .. args]) : (file, args);
+
+    private void Start(string file, string[] args)
+    {
+        var info = new ProcessStartInfo(file, args) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add(process);
+    }
+
+    private static async Task RunAsync((string File, string[] Args) command) => await RunAsync(command.File, command.Args);
+
+    private static async Task RunAsync(string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file, args) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} failed ({process.ExitCode}): {await stderr}");
+    }
+
+    private static async Task RetryAsync(Func<Task> attempt)
+    {
+        for (var i = 0; ; i++)
+        {
+            try
+            {
+                await attempt();
+                return;
+            }
+            catch (Exception) when (i < 120)
+            {
+                await Task.Delay(250);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
