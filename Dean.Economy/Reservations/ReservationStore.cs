@@ -95,7 +95,8 @@ public sealed class ReservationStore(NpgsqlDataSource db)
 
     public async Task<Outcome<ReservationResponse>> ReserveAsync(string agentId, long tokens, string? key, double ttlSeconds, CancellationToken ct)
     {
-        await using var command = db.CreateCommand(ReserveSql);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand(ReserveSql, connection);
         command.Parameters.Add(new NpgsqlParameter<string>("agent", NpgsqlDbType.Text) { TypedValue = agentId });
         command.Parameters.Add(new NpgsqlParameter<long>("tokens", NpgsqlDbType.Bigint) { TypedValue = tokens });
         command.Parameters.Add(new NpgsqlParameter<Guid>("rid", NpgsqlDbType.Uuid) { TypedValue = Guid.CreateVersion7() });
@@ -112,7 +113,8 @@ public sealed class ReservationStore(NpgsqlDataSource db)
             CloseMode.Release => ("released", "release", "release"),
             _ => ("expired", "release", "expire"),
         };
-        await using var command = db.CreateCommand(CloseSql);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand(CloseSql, connection);
         command.Parameters.Add(new NpgsqlParameter<Guid>("rid", NpgsqlDbType.Uuid) { TypedValue = reservationId });
         command.Parameters.Add(new NpgsqlParameter<string>("status", NpgsqlDbType.Text) { TypedValue = status });
         command.Parameters.Add(new NpgsqlParameter<long>("actual", NpgsqlDbType.Bigint) { TypedValue = mode == CloseMode.Settle ? actualTokens : 0 });
@@ -144,6 +146,9 @@ public sealed class ReservationStore(NpgsqlDataSource db)
     {
         try
         {
+            // Prepared once per physical connection (Npgsql keeps it across pool rentals): PostgreSQL stops
+            // re-parsing and re-planning the CTE on every call.
+            await command.PrepareAsync(ct);
             await using var reader = await command.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
             return Outcome<T>.FromStored(reader.GetInt32(0), reader.GetString(1), replayed: false);
