@@ -304,6 +304,29 @@ public sealed class EconomyApiTests(DeanAppFixture fx)
     }
 
     [Fact]
+    public async Task Automatic_allocation_scales_with_efficiency_and_is_capped()
+    {
+        await _kit.EnsureHeadroomAsync();
+        var op = await _kit.OperatorAsync();
+        var fresh = EconomyKit.NewId();
+        var (status, first) = await EconomyKit.PostAsync(op, "/api/v1/economy/allocate", new { agent_id = fresh, base_tokens = 10_000, priority = "normal" });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(5_000, first.GetProperty("requested_tokens").GetInt64()); // efficiency 0: factor 0.5
+        Assert.Equal(5_000, first.GetProperty("allocated_tokens").GetInt64());
+
+        // value 1 per 1,000 tokens: efficiency 1.0, factor 1.5
+        var (_, r) = await EconomyKit.PostAsync(op, "/api/v1/economy/reserve", new { agent_id = fresh, tokens = 1_000, idempotency_key = EconomyKit.NewId("k") });
+        await EconomyKit.PostAsync(op, "/api/v1/economy/settle", new { reservation_id = r.GetProperty("reservation_id").GetGuid(), actual_tokens = 1_000, value = 1.0, idempotency_key = EconomyKit.NewId("k") });
+        var (_, second) = await EconomyKit.PostAsync(op, "/api/v1/economy/allocate", new { agent_id = fresh, base_tokens = 10_000, priority = "normal" });
+        Assert.Equal(15_000, second.GetProperty("allocated_tokens").GetInt64());
+        var (_, capped) = await EconomyKit.PostAsync(op, "/api/v1/economy/allocate", new { agent_id = fresh, base_tokens = 100_000, priority = "normal" });
+        Assert.Equal(50_000, capped.GetProperty("allocated_tokens").GetInt64()); // max_tokens_per_agent
+
+        var (both, _) = await EconomyKit.PostAsync(op, "/api/v1/economy/allocate", new { agent_id = fresh, base_tokens = 10, requested_tokens = 10, priority = "normal" });
+        Assert.Equal(HttpStatusCode.BadRequest, both);
+    }
+
+    [Fact]
     public async Task Usage_reports_allocations_and_consumption()
     {
         await _kit.EnsureHeadroomAsync();
