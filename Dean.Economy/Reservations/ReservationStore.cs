@@ -8,6 +8,9 @@ public sealed record ReservationResponse(Guid ReservationId, string AgentId, lon
 
 public sealed record SettlementResponse(Guid ReservationId, string AgentId, long Charged, long Released, long AgentRemaining);
 
+public sealed record ReservationView(Guid ReservationId, string AgentId, long Tokens, string Status, long? Charged,
+    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? ClosedAt);
+
 public enum CloseMode { Settle, Release, Expire }
 
 /// <summary>
@@ -125,6 +128,19 @@ public sealed class ReservationStore(NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter<string>("operation", NpgsqlDbType.Text) { TypedValue = operation });
         command.Parameters.Add(KeyParameter(key));
         return await RunAsync<SettlementResponse>(command, key, operation, ct);
+    }
+
+    public async Task<ReservationView?> FindAsync(Guid reservationId, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT reservation_id, account_id, tokens, status, charged, created_at, expires_at, closed_at FROM economy_reservations WHERE reservation_id = @rid");
+        command.Parameters.Add(new NpgsqlParameter<Guid>("rid", NpgsqlDbType.Uuid) { TypedValue = reservationId });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        static DateTimeOffset Utc(DateTime t) => new(DateTime.SpecifyKind(t, DateTimeKind.Utc));
+        return new ReservationView(reader.GetGuid(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
+            reader.IsDBNull(4) ? null : reader.GetInt64(4), Utc(reader.GetDateTime(5)), Utc(reader.GetDateTime(6)),
+            reader.IsDBNull(7) ? null : Utc(reader.GetDateTime(7)));
     }
 
     /// <summary>Active reservations past their expiry, oldest first.</summary>

@@ -242,8 +242,12 @@ public sealed class EconomyApiTests(DeanAppFixture fx)
         Assert.Equal(expired.GetProperty("expired").GetInt32(), expired.GetProperty("reservation_ids").GetArrayLength());
         var (settleStatus, _) = await EconomyKit.PostAsync(op, "/api/v1/economy/settle", new { reservation_id = rid, actual_tokens = 10, idempotency_key = EconomyKit.NewId("k") });
         Assert.Equal(HttpStatusCode.Conflict, settleStatus);
-        await using var c = await _kit.OpenAsync();
-        Assert.Equal("expired", await c.QuerySingleAsync<string>("SELECT status FROM economy_reservations WHERE reservation_id = @rid", new { rid }));
+        var view = await (await _kit.ViewerAsync()).GetFromJsonAsync<JsonElement>($"/api/v1/economy/reservations/{rid}");
+        Assert.Equal("expired", view.GetProperty("status").GetString());
+        Assert.Equal(agent, view.GetProperty("agent_id").GetString());
+        Assert.Equal(0, view.GetProperty("charged").GetInt64());
+        using var missing = await (await _kit.ViewerAsync()).GetAsync($"/api/v1/economy/reservations/{Guid.NewGuid()}");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
     [Fact]
