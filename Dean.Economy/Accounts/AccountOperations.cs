@@ -1,3 +1,4 @@
+using Dapper;
 using Dean.Economy.Infrastructure;
 using Npgsql;
 
@@ -11,13 +12,16 @@ public sealed record ReturnResponse(string AgentId, long Returned, string To, lo
 /// <summary>Allocation and return: moves between a source (the global budget or a cycle pool) and an account.</summary>
 public sealed class AccountOperations(NpgsqlDataSource db, IdempotentTransactions transactions, EconomyMetrics metrics)
 {
-    public async Task<Outcome<AllocationResponse>> AllocateAsync(string agentId, long requested, Priority priority, string? purpose,
+    /// <param name="requestedTokens">tokens asked for; null when <paramref name="baseTokens"/> asks for the automatic allocation</param>
+    public async Task<Outcome<AllocationResponse>> AllocateAsync(string agentId, long? requestedTokens, long? baseTokens, Priority priority, string? purpose,
         string? from, string? key, CancellationToken ct)
     {
         var outcome = await transactions.RunAsync<AllocationResponse>(key, "allocate", async (c, tx) =>
         {
             var source = from ?? AccountBook.Global;
             var (settings, book) = await AccountStore.LockAsync(c, tx, from is null ? [agentId] : [agentId, from]);
+            var requested = requestedTokens ?? Math.Max(1, AllocationPolicy.Automatic(baseTokens!.Value, book.Find(agentId)?.Efficiency ?? 0,
+                await c.ExecuteScalarAsync<long>("SELECT max_tokens_per_agent FROM economy_constraints WHERE id = 1", transaction: tx)));
             if (from is not null && book.Find(from) is null)
                 return Outcome<AllocationResponse>.Refused(Refusal.NotFound($"pool {from} has no allocation"));
             if (book.Find(agentId) is { } existing && existing.Source != source)

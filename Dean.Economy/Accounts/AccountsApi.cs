@@ -5,7 +5,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Dean.Economy.Accounts;
 
-public sealed record AllocateRequest(string? AgentId, long? RequestedTokens, string? Priority, string? Purpose, string? From, string? IdempotencyKey);
+public sealed record AllocateRequest(string? AgentId, long? RequestedTokens, string? Priority, string? Purpose, string? From, string? IdempotencyKey,
+    long? BaseTokens = null);
 
 public sealed record ReturnRequest(string? AgentId, string? To, string? IdempotencyKey);
 
@@ -35,14 +36,17 @@ public static class AccountsApi
     {
         var v = new RequestValidation();
         var agentId = v.AccountId("agent_id", body.AgentId);
-        var requested = v.Tokens("requested_tokens", body.RequestedTokens);
+        // Either an explicit request, or base_tokens for the automatic allocation (base × clamp(0.5 + efficiency, 0.5, 2)).
+        if (body.RequestedTokens is not null && body.BaseTokens is not null) v.Add("base_tokens", "give requested_tokens or base_tokens, not both");
+        if (body.BaseTokens is null) v.Tokens("requested_tokens", body.RequestedTokens);
+        else v.Tokens("base_tokens", body.BaseTokens);
         if (!AllocationPolicy.TryParse(body.Priority, out var priority)) v.Add("priority", "must be low, normal, high or critical");
         var from = v.Pool("from", body.From);
         if (from is not null && from == agentId) v.Add("from", "an account cannot fund itself");
         if (body.Purpose is { Length: > 500 }) v.Add("purpose", "must be at most 500 characters");
         var key = v.Key(body.IdempotencyKey, required: false);
         if (!v.IsValid) return v.Problem();
-        return (await accounts.AllocateAsync(agentId, requested, priority, body.Purpose, from, key, ct)).ToOk();
+        return (await accounts.AllocateAsync(agentId, body.BaseTokens is null ? body.RequestedTokens : null, body.BaseTokens, priority, body.Purpose, from, key, ct)).ToOk();
     }
 
     private static async Task<Results<Ok<ReturnResponse>, ValidationProblem, ProblemHttpResult>> ReturnAsync(

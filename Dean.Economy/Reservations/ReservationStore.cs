@@ -8,6 +8,9 @@ public sealed record ReservationResponse(Guid ReservationId, string AgentId, lon
 
 public sealed record SettlementResponse(Guid ReservationId, string AgentId, long Charged, long Released, long AgentRemaining);
 
+public sealed record ReservationView(Guid ReservationId, string AgentId, long Tokens, string Status, long? Charged,
+    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? ClosedAt);
+
 public enum CloseMode { Settle, Release, Expire }
 
 /// <summary>
@@ -95,7 +98,8 @@ public sealed class ReservationStore(NpgsqlDataSource db)
 
     public async Task<Outcome<ReservationResponse>> ReserveAsync(string agentId, long tokens, string? key, double ttlSeconds, CancellationToken ct)
     {
-        await using var command = db.CreateCommand(ReserveSql);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand(ReserveSql, connection);
         command.Parameters.Add(new NpgsqlParameter<string>("agent", NpgsqlDbType.Text) { TypedValue = agentId });
         command.Parameters.Add(new NpgsqlParameter<long>("tokens", NpgsqlDbType.Bigint) { TypedValue = tokens });
         command.Parameters.Add(new NpgsqlParameter<Guid>("rid", NpgsqlDbType.Uuid) { TypedValue = Guid.CreateVersion7() });
@@ -112,7 +116,8 @@ public sealed class ReservationStore(NpgsqlDataSource db)
             CloseMode.Release => ("released", "release", "release"),
             _ => ("expired", "release", "expire"),
         };
-        await using var command = db.CreateCommand(CloseSql);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var command = new NpgsqlCommand(CloseSql, connection);
         command.Parameters.Add(new NpgsqlParameter<Guid>("rid", NpgsqlDbType.Uuid) { TypedValue = reservationId });
         command.Parameters.Add(new NpgsqlParameter<string>("status", NpgsqlDbType.Text) { TypedValue = status });
         command.Parameters.Add(new NpgsqlParameter<long>("actual", NpgsqlDbType.Bigint) { TypedValue = mode == CloseMode.Settle ? actualTokens : 0 });
@@ -123,6 +128,19 @@ public sealed class ReservationStore(NpgsqlDataSource db)
         command.Parameters.Add(new NpgsqlParameter<string>("operation", NpgsqlDbType.Text) { TypedValue = operation });
         command.Parameters.Add(KeyParameter(key));
         return await RunAsync<SettlementResponse>(command, key, operation, ct);
+    }
+
+    public async Task<ReservationView?> FindAsync(Guid reservationId, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            "SELECT reservation_id, account_id, tokens, status, charged, created_at, expires_at, closed_at FROM economy_reservations WHERE reservation_id = @rid");
+        command.Parameters.Add(new NpgsqlParameter<Guid>("rid", NpgsqlDbType.Uuid) { TypedValue = reservationId });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        static DateTimeOffset Utc(DateTime t) => new(DateTime.SpecifyKind(t, DateTimeKind.Utc));
+        return new ReservationView(reader.GetGuid(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
+            reader.IsDBNull(4) ? null : reader.GetInt64(4), Utc(reader.GetDateTime(5)), Utc(reader.GetDateTime(6)),
+            reader.IsDBNull(7) ? null : Utc(reader.GetDateTime(7)));
     }
 
     /// <summary>Active reservations past their expiry, oldest first.</summary>
@@ -144,6 +162,9 @@ public sealed class ReservationStore(NpgsqlDataSource db)
     {
         try
         {
+            // Prepared once per physical connection (Npgsql keeps it across pool rentals): PostgreSQL stops
+            // re-parsing and re-planning the CTE on every call.
+            await command.PrepareAsync(ct);
             await using var reader = await command.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
             return Outcome<T>.FromStored(reader.GetInt32(0), reader.GetString(1), replayed: false);

@@ -26,6 +26,8 @@ public static class ReservationsApi
             .WithName("Settle").WithSummary("Charge the actual tokens (at most the reservation) and release the rest");
         economy.MapPost("/release", ReleaseAsync)
             .WithName("Release").WithSummary("Release a reservation without charging anything");
+        app.MapGet("/api/v1/economy/reservations/{reservationId:guid}", GetAsync).WithTags("Economy").RequireAuthorization(Policies.Viewer)
+            .WithName("GetReservation").WithSummary("A reservation and its state: active, settled, released or expired");
         economy.MapPost("/reservations/expire", ExpireAsync)
             .WithName("ExpireReservations").WithSummary("Release every reservation past its expiry now (also done in the background)");
         return app;
@@ -45,7 +47,7 @@ public static class ReservationsApi
         var outcome = await store.ReserveAsync(agentId, tokens, key, body.TtlSeconds ?? options.Value.ReservationTtlSeconds, ct);
         if (!outcome.Replayed && outcome.Refusal?.Reason is { } reason) metrics.Refused(reason);
         if (outcome.Refusal is { } refusal) return refusal.ToProblem();
-        return TypedResults.Created($"/api/v1/economy/agents/{Uri.EscapeDataString(agentId)}", outcome.Value);
+        return TypedResults.Created($"/api/v1/economy/reservations/{outcome.Value!.ReservationId}", outcome.Value);
     }
 
     private static async Task<Results<Ok<SettlementResponse>, ValidationProblem, ProblemHttpResult>> SettleAsync(
@@ -72,6 +74,9 @@ public static class ReservationsApi
         if (!v.IsValid) return v.Problem();
         return (await store.CloseAsync(body.ReservationId!.Value, CloseMode.Release, 0, 0, key, ct)).ToOk();
     }
+
+    private static async Task<Results<Ok<ReservationView>, ProblemHttpResult>> GetAsync(Guid reservationId, ReservationStore store, CancellationToken ct) =>
+        await store.FindAsync(reservationId, ct) is { } view ? TypedResults.Ok(view) : Dean.ServiceDefaults.Http.Problems.NotFound($"reservation {reservationId} does not exist");
 
     private static async Task<Ok<ExpireResponse>> ExpireAsync(ReservationExpiry expiry, CancellationToken ct) =>
         TypedResults.Ok(await expiry.ExpireDueAsync(ct));

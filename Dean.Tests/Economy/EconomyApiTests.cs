@@ -242,8 +242,12 @@ public sealed class EconomyApiTests(DeanAppFixture fx)
         Assert.Equal(expired.GetProperty("expired").GetInt32(), expired.GetProperty("reservation_ids").GetArrayLength());
         var (settleStatus, _) = await EconomyKit.PostAsync(op, "/api/v1/economy/settle", new { reservation_id = rid, actual_tokens = 10, idempotency_key = EconomyKit.NewId("k") });
         Assert.Equal(HttpStatusCode.Conflict, settleStatus);
-        await using var c = await _kit.OpenAsync();
-        Assert.Equal("expired", await c.QuerySingleAsync<string>("SELECT status FROM economy_reservations WHERE reservation_id = @rid", new { rid }));
+        var view = await (await _kit.ViewerAsync()).GetFromJsonAsync<JsonElement>($"/api/v1/economy/reservations/{rid}");
+        Assert.Equal("expired", view.GetProperty("status").GetString());
+        Assert.Equal(agent, view.GetProperty("agent_id").GetString());
+        Assert.Equal(0, view.GetProperty("charged").GetInt64());
+        using var missing = await (await _kit.ViewerAsync()).GetAsync($"/api/v1/economy/reservations/{Guid.NewGuid()}");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
     [Fact]
@@ -301,6 +305,29 @@ public sealed class EconomyApiTests(DeanAppFixture fx)
         var efficiency = await (await _kit.ViewerAsync()).GetFromJsonAsync<JsonElement>("/api/v1/economy/efficiency");
         Assert.True(efficiency.GetProperty("agents_measured").GetInt32() >= 5);
         await _kit.AssertInvariantsAsync();
+    }
+
+    [Fact]
+    public async Task Automatic_allocation_scales_with_efficiency_and_is_capped()
+    {
+        await _kit.EnsureHeadroomAsync();
+        var op = await _kit.OperatorAsync();
+        var fresh = EconomyKit.NewId();
+        var (status, first) = await EconomyKit.PostAsync(op, "/api/v1/economy/allocate", new { agent_id = fresh, base_tokens = 10_000, priority = "normal" });
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(5_000, first.GetProperty("requested_tokens").GetInt64()); // efficiency 0: factor 0.5
+        Assert.Equal(5_000, first.GetProperty("allocated_tokens").GetInt64());
+
+        // value 1 per 1,000 tokens: efficiency 1.0, factor 1.5
+        var (_, r) = await EconomyKit.PostAsync(op, "/api/v1/economy/reserve", new { agent_id = fresh, tokens = 1_000, idempotency_key = EconomyKit.NewId("k") });
+        await EconomyKit.PostAsync(op, "/api/v1/economy/settle", new { reservation_id = r.GetProperty("reservation_id").GetGuid(), actual_tokens = 1_000, value = 1.0, idempotency_key = EconomyKit.NewId("k") });
+        var (_, second) = await EconomyKit.PostAsync(op, "/api/v1/economy/allocate", new { agent_id = fresh, base_tokens = 10_000, priority = "normal" });
+        Assert.Equal(15_000, second.GetProperty("allocated_tokens").GetInt64());
+        var (_, capped) = await EconomyKit.PostAsync(op, "/api/v1/economy/allocate", new { agent_id = fresh, base_tokens = 100_000, priority = "normal" });
+        Assert.Equal(50_000, capped.GetProperty("allocated_tokens").GetInt64()); // max_tokens_per_agent
+
+        var (both, _) = await EconomyKit.PostAsync(op, "/api/v1/economy/allocate", new { agent_id = fresh, base_tokens = 10, requested_tokens = 10, priority = "normal" });
+        Assert.Equal(HttpStatusCode.BadRequest, both);
     }
 
     [Fact]

@@ -17,6 +17,39 @@ public sealed class LocalServers : IAsyncDisposable
     public string PostgresConnectionString { get; private set; } = "";
     public string RedisConnectionString { get; private set; } = "";
     public Uri EconomyUrl { get; private set; } = null!;
+    private Process? _economy;
+    private Process? _postgres;
+
+    /// <summary>CPU seconds used so far by the Economy process, by PostgreSQL (postmaster and backends) and by this process.</summary>
+    public (double Economy, double Postgres, double Bench) CpuSeconds()
+    {
+        _economy?.Refresh();
+        var economy = _economy?.TotalProcessorTime.TotalSeconds ?? 0;
+        double postgres = 0;
+        if (_postgres is not null)
+        {
+            // setpriv execs postgres, so the postmaster keeps the started process's pid; backends are its children.
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+                try
+                {
+                    var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                    var ppid = int.Parse(fields[1]);
+                    if (pid != _postgres.Id && ppid != _postgres.Id) continue;
+                    // utime, stime (and, for the postmaster, exited children's cutime, cstime), in clock ticks of 1/100 s
+                    var ticks = long.Parse(fields[11]) + long.Parse(fields[12]) + (pid == _postgres.Id ? long.Parse(fields[13]) + long.Parse(fields[14]) : 0);
+                    postgres += ticks / 100.0;
+                }
+                catch (Exception ex) when (ex is IOException or FormatException or IndexOutOfRangeException)
+                {
+                    // the process ended while we looked
+                }
+            }
+        }
+        return (economy, postgres, Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds);
+    }
 
     public async Task StartPostgresAsync()
     {
@@ -30,7 +63,7 @@ public sealed class LocalServers : IAsyncDisposable
         var port = FreePort();
         var (file, args) = AsPostgres(Path.Combine(PgBin, "postgres"), "-D", PgData, "-p", port.ToString(), "-k", PgData,
             "-c", "listen_addresses=localhost", "-c", "max_connections=300");
-        Start(file, args);
+        _postgres = Start(file, args);
         PostgresConnectionString = $"Host=localhost;Port={port};Username=postgres;Database=agent_evolution;Maximum Pool Size=200";
         var admin = new NpgsqlConnectionStringBuilder(PostgresConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
         await RetryAsync(async () =>
@@ -71,6 +104,7 @@ public sealed class LocalServers : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes.Add(process);
+        _economy = process;
         using var http = new HttpClient { BaseAddress = EconomyUrl };
         await RetryAsync(async () => (await http.GetAsync("/health")).EnsureSuccessStatusCode());
     }
@@ -110,7 +144,7 @@ public sealed class LocalServers : IAsyncDisposable
     private static (string File, string[] Args) AsPostgres(string file, params string[] args) =>
         IsRoot ? ("/usr/bin/setpriv", ["--reuid=postgres", "--regid=postgres", "--clear-groups", file, .. args]) : (file, args);
 
-    private void Start(string file, string[] args)
+    private Process Start(string file, string[] args)
     {
         var info = new ProcessStartInfo(file, args) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         var process = Process.Start(info)!;
@@ -119,6 +153,7 @@ public sealed class LocalServers : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _processes.Add(process);
+        return process;
     }
 
     private static async Task RunAsync((string File, string[] Args) command) => await RunAsync(command.File, command.Args);

@@ -95,10 +95,14 @@ Console.WriteLine("==> warm-up (3 s each)");
 var warm = await RunAsync(TimeSpan.FromSeconds(3), HttpPairAsync);
 var warmSql = await RunAsync(TimeSpan.FromSeconds(3), SqlPairAsync);
 
+// CPU per pair is reported beside the rates: on a shared 2-core machine the rates move with other load, CPU cost does not.
 Console.WriteLine($"==> HTTP: {clients} clients, {seconds} s");
+var cpu0 = servers.CpuSeconds();
 var viaHttp = await RunAsync(TimeSpan.FromSeconds(seconds), HttpPairAsync);
+var cpu1 = servers.CpuSeconds();
 Console.WriteLine($"==> SQL statements directly: {clients} connections, {seconds} s");
 var viaSql = await RunAsync(TimeSpan.FromSeconds(seconds), SqlPairAsync);
+var cpu2 = servers.CpuSeconds();
 
 // Contended: every client on one agent whose allocation runs out part-way; nothing may be overspent.
 Console.WriteLine("==> contended: all clients on one agent with 30,000 tokens, HTTP, 5 s");
@@ -141,6 +145,11 @@ Console.WriteLine($"| HTTP (reserve+settle) | {httpRate:F0} | {2 * httpRate:F0} 
 Console.WriteLine($"| SQL statements only | {sqlRate:F0} | {2 * sqlRate:F0} | {P(viaSql.PairMs, 0.5):F2} ms | {P(viaSql.PairMs, 0.99):F2} ms | {P(viaSql.RequestMs, 0.5):F2} ms | {P(viaSql.RequestMs, 0.99):F2} ms | {viaSql.Errors} |");
 Console.WriteLine();
 Console.WriteLine($"HTTP / raw SQL ratio: {httpRate / sqlRate:P0}");
+string PerPair(double seconds, long pairs) => pairs == 0 ? "-" : $"{seconds * 1000 / pairs:F2} ms";
+Console.WriteLine($"CPU per pair, HTTP: economy {PerPair(cpu1.Economy - cpu0.Economy, viaHttp.Pairs)}, postgres {PerPair(cpu1.Postgres - cpu0.Postgres, viaHttp.Pairs)}, " +
+                  $"client {PerPair(cpu1.Bench - cpu0.Bench, viaHttp.Pairs)}");
+Console.WriteLine($"CPU per pair, SQL:  postgres {PerPair(cpu2.Postgres - cpu1.Postgres, viaSql.Pairs)}, client (Npgsql) {PerPair(cpu2.Bench - cpu1.Bench, viaSql.Pairs)}");
+Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the end");
 Console.WriteLine($"Audit (64 agents): consumed {totals.Consumed:N0} (expected {expectedConsumed:N0}), reserved {totals.Reserved:N0}, overspent accounts {totals.Overspent}");
 Console.WriteLine($"Contended agent: allocated {contended.Allocated:N0}, consumed {contended.Consumed:N0} by {contendedPairs:N0} pairs " +
                   $"(expected {contendedPairs * Charge:N0}), reserved {contended.Reserved:N0}, refusals {contendedRefusals:N0}");
