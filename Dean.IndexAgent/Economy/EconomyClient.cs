@@ -15,6 +15,10 @@ public sealed record ReturnedAllocation(string AgentId, long Returned, string To
 
 public sealed record EconomyAccount(string AgentId, long Allocated, long Consumed, long Reserved, long Remaining, double Efficiency, string? Status, string? Source);
 
+/// <summary>The governance constraints (<c>GET /api/v1/evolution/constraints</c>) the population step respects.</summary>
+public sealed record EvolutionConstraints(double MinDiversity, int MaxGenerations, long TokenLimitPerGeneration, long MaxTokensPerAgent,
+    double[] MutationRateRange, int[] PopulationSizeRange);
+
 /// <summary>The Economy refused: budget_exceeded (409) or an unknown agent (404).</summary>
 public sealed class EconomyRefusedException(string type, string detail) : Exception(detail)
 {
@@ -63,6 +67,13 @@ public sealed class EconomyClient(HttpClient http)
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
         await EnsureAsync(response, ct);
         return await response.Content.ReadFromJsonAsync<EconomyAccount>(Json, ct);
+    }
+
+    public async Task<EvolutionConstraints> GetConstraintsAsync(CancellationToken ct)
+    {
+        using var response = await http.GetAsync("/api/v1/evolution/constraints", ct);
+        await EnsureAsync(response, ct);
+        return (await response.Content.ReadFromJsonAsync<EvolutionConstraints>(Json, ct))!;
     }
 
     private async Task<T> PostAsync<T>(string path, object body, CancellationToken ct)
