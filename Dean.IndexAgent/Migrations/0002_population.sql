@@ -33,7 +33,7 @@ CREATE TABLE population_steps (
     cycle_id    text,
     generation  integer     NOT NULL,
     request     jsonb       NOT NULL,
-    result      jsonb,
+    result      json, -- kept as written (jsonb would reorder keys), answered again verbatim on a repeat
     started_at  timestamptz NOT NULL DEFAULT now(),
     finished_at timestamptz
 );

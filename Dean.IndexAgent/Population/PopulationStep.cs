@@ -90,7 +90,7 @@ public sealed class PopulationStep(
                 """, new { key, request.CycleId, generation, request = JsonSerializer.Serialize(request, Json) });
 
             var response = await RunAsync(stepId, request.CycleId, generation, rules, request.DiversityThreshold, population, key, ct);
-            await connection.ExecuteAsync("UPDATE population_steps SET result = @result::jsonb, finished_at = now() WHERE id = @stepId",
+            await connection.ExecuteAsync("UPDATE population_steps SET result = @result::json, finished_at = now() WHERE id = @stepId",
                 new { stepId, result = JsonSerializer.Serialize(response, Json) });
             return new PopulationResult.Done(response);
         }
