@@ -37,7 +37,7 @@ public static class DiversityApi
 
     public static IEndpointRouteBuilder MapDiversityApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1/diversity").WithTags("Diversity");
+        var api = app.MapGroup("/api/v1/diversity").WithTags("Diversity").AnswersServiceUnavailable();
         api.MapPost("/population", MeasureAsync).WithName("MeasureDiversity").WithSummary("Population diversity: traits, strategies and code distance").RequireAuthorization(Policies.Viewer);
         api.MapPost("/inject-mutation", InjectAsync).WithName("InjectMutation").WithSummary("Mutate every agent of the population with the given strength; recorded").RequireAuthorization(Policies.Operator);
         return app;

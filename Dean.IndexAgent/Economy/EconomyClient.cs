@@ -104,3 +104,25 @@ public sealed class EconomyClient(HttpClient http)
         throw new HttpRequestException($"Economy answered {(int)response.StatusCode} to {response.RequestMessage?.RequestUri?.AbsolutePath}: {detail ?? text}", null, response.StatusCode);
     }
 }
+
+/// <summary>An Economy that does not answer is the dependency's outage, not this service's fault: 503, never a bare 500.</summary>
+public static class EconomyUnavailable
+{
+    public static TBuilder AnswersServiceUnavailable<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, type: "economy_unavailable",
+                    title: "Economy unavailable", detail: ex.Message);
+            }
+        });
+        return builder;
+    }
+}
+

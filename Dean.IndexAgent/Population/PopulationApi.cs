@@ -1,3 +1,4 @@
+using Dean.IndexAgent.Economy;
 using Dean.IndexAgent.Diversity;
 using Dean.IndexAgent.Patterns;
 using Dean.ServiceDefaults.Auth;
@@ -22,7 +23,7 @@ public static class PopulationApi
 
     public static IEndpointRouteBuilder MapPopulationApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1/population").WithTags("Population");
+        var api = app.MapGroup("/api/v1/population").WithTags("Population").AnswersServiceUnavailable();
         api.MapPost("/evolve", EvolveAsync).WithName("EvolvePopulation")
             .WithSummary("The population step after a generation: CA rules, children, forks, crossovers, retirements, diversity defence, patterns")
             .RequireAuthorization(Policies.Operator);
