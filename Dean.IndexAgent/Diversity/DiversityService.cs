@@ -54,6 +54,7 @@ public sealed class DiversityService(NpgsqlDataSource db, AgentStore agents, Tar
             var (exit, content, _) = await GitCli.TryRunAsync(target.Path, ["show", $"{agent.HeadCommit}:{path}"], ct);
             if (exit == 0) files[path] = content;
         }
+        if (_filesByCommit.Count > 10_000) _filesByCommit.Clear(); // commits are immutable: the cache only ever saves git calls
         _filesByCommit[key] = files;
         return files;
     }
