@@ -187,6 +187,45 @@ public sealed class PopulationApiTests(DeanAppFixture fx, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task The_same_change_found_by_two_agents_is_one_pattern_with_usage_two()
+    {
+        // A target of its own, with a constant no other test has: the change to it can only come from these two agents.
+        var client = await kit.OperatorAsync();
+        var name = $"pattern-{Guid.NewGuid():N}"[..20];
+        var constant = $"knob_{Guid.NewGuid():N}"[..13];
+        using var repo = new Dean.Tests.IndexAgent.TempDirectory();
+        repo.Write("dean.json", $$"""{"name": "{{name}}", "evolve": ["program.py"], "evaluate": "python3 evaluate.py", "score": "score", "timeoutSeconds": 10}""");
+        repo.Write("program.py", $"# EVOLVE-BLOCK-START\n{constant} = 1.0\n# EVOLVE-BLOCK-END\n");
+        repo.Write("evaluate.py", $$"""
+            import json, program
+            value = program.{{constant}}
+            print(json.dumps({"score": -abs(value - 3.0), "passed": True, "metrics": {}, "feedback": "distance to 3"}))
+            """);
+        repo.Commit();
+        await PopulationKit.PostAsync(client, "/api/v1/targets", new { name, repository = repo.Path }, HttpStatusCode.Created);
+        var genome = new { traits = new { exploration = 0.9, creativity = 0.5, efficiency = 0.5, risk = 0.5 }, strategies = new[] { "tune-constants" }, mutation_rate = 0.3 };
+        string Spawned(JsonElement a) => a.GetProperty("id").GetString()!;
+        async Task<JsonElement> SpawnOnAsync() => await PopulationKit.PostAsync(client, "/api/v1/agents",
+            new { goal = "reach 3", target = name, token_budget = 20_000, genome }, HttpStatusCode.Created);
+        var first = Spawned(await SpawnOnAsync());
+        var second = Spawned(await SpawnOnAsync());
+        var a = await PopulationKit.EvolveUntilAcceptedAsync(client, first, 0);
+        var b = await PopulationKit.PostAsync(client, $"/api/v1/agents/{second}/evolve", new { seed = a.GetProperty("seed").GetInt32(), generation = 0 });
+        Assert.True(b.GetProperty("accepted").GetBoolean(), b.ToString());
+
+        await PopulationKit.PostAsync(client, "/api/v1/patterns/discover", new { });
+        var list = await client.GetFromJsonAsync<JsonElement>("/api/v1/patterns?limit=500&include_archived=true");
+        var pattern = Assert.Single(list.GetProperty("patterns").EnumerateArray(), p => p.GetProperty("discovered_by").GetString() == first);
+        Assert.Equal(2, pattern.GetProperty("usage_count").GetInt32());
+        Assert.Equal(new[] { a.GetProperty("candidate_id").GetString(), b.GetProperty("candidate_id").GetString() },
+            pattern.GetProperty("source_candidate_ids").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal("behavioral", pattern.GetProperty("type").GetString());
+        Assert.Equal(2.0 / 3.0, pattern.GetProperty("confidence").GetDouble(), 9);
+        var detail = await client.GetFromJsonAsync<JsonElement>($"/api/v1/patterns/{pattern.GetProperty("id").GetString()}");
+        Assert.Contains(constant, detail.GetProperty("normalized_diff").GetString());
+    }
+
+    [Fact]
     public async Task Bad_requests_are_refused_and_change_nothing()
     {
         var client = await kit.OperatorAsync();
