@@ -9,6 +9,11 @@ using Dean.Bench.Evolution;
 //              (EVOLVE-BLOCK only) and scored by its own evaluator process (python3 evaluate.py).
 //              Usage: real [evaluations=200] [seeds=5] [population=8]
 RealSample? real = null;
+if (args.Contains("--skip-known"))
+{
+    RandomSearch.SkipKnown = true;
+    args = args.Where(a => a != "--skip-known").ToArray();
+}
 if (args.Length > 0 && args[0] == "real")
 {
     real = new RealSample(RealSample.FindSample());
@@ -21,6 +26,7 @@ var populationSize = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantC
 SearchProgram.Budget = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 400;
 
 var started = System.Diagnostics.Stopwatch.StartNew();
+if (RandomSearch.SkipKnown) Console.WriteLine("--skip-known: both searches re-draw candidates already evaluated in the run");
 Console.WriteLine(real is null
     ? $"In-memory objective (C# port of the fast sample's search), {evaluations} evaluations, {seeds} seeds, population {populationSize}, search budget {SearchProgram.Budget}"
     : $"Real fast sample (samples/function-minimization, python3 evaluate.py per candidate), {evaluations} evaluations, {seeds} seeds, population {populationSize}");
