@@ -1,7 +1,9 @@
 using Dean.IndexAgent.Agents;
 using Dean.IndexAgent.Evaluation;
 using Dean.IndexAgent.Operators;
+using Dean.IndexAgent.Population;
 using Dean.IndexAgent.Targets;
+using Dean.IndexAgent.Workspace;
 using Dean.ServiceDefaults.Auth;
 using Dean.ServiceDefaults.Data;
 
@@ -13,10 +15,13 @@ builder.AddWorkspaceAndEvaluation();
 builder.AddOperators();
 builder.AddTargets();
 builder.AddAgents();
+builder.AddPopulation();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapCallerApi();
 app.MapTargetsApi();
 app.MapAgentsApi();
+app.MapPopulationApi();
+app.MapMaintenanceApi();
 app.Run();

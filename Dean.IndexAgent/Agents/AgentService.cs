@@ -167,9 +167,7 @@ public sealed class AgentService(
 /// At start-up: the Redis registry and the active-agents gauge are rebuilt from PostgreSQL, and orphaned worktrees
 /// (no agent, or a retired one, e.g. after a crash mid-retirement) are removed; their branches stay.
 /// </summary>
-public sealed class AgentRegistryInitializer(
-    AgentStore agents, AgentRegistry registry, IndexAgentMetrics metrics, TargetStore targets,
-    Microsoft.Extensions.Options.IOptions<IndexAgentOptions> options, ILogger<AgentRegistryInitializer> logger) : IHostedService
+public sealed class AgentRegistryInitializer(AgentStore agents, AgentRegistry registry, IndexAgentMetrics metrics, WorktreePruner pruner) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -177,17 +175,7 @@ public sealed class AgentRegistryInitializer(
         await registry.RebuildAsync(statuses);
         metrics.SetActiveAgents(statuses.Count(s => s.Status == AgentStatus.Active));
 
-        var live = statuses.Where(s => s.Status is not (AgentStatus.Retired or AgentStatus.Terminated)).Select(s => s.Id).ToHashSet();
-        if (!Directory.Exists(options.Value.WorktreesDirectory)) return;
-        var orphans = Directory.EnumerateDirectories(options.Value.WorktreesDirectory).Where(d => !live.Contains(Path.GetFileName(d))).ToList();
-        foreach (var orphan in orphans)
-        {
-            logger.LogWarning("Removing orphaned worktree {Worktree}", orphan);
-            Directory.Delete(orphan, recursive: true);
-        }
-        if (orphans.Count > 0)
-            foreach (var target in await targets.ListAsync(cancellationToken))
-                await GitCli.TryRunAsync(target.Path, ["worktree", "prune"], cancellationToken);
+        await pruner.PruneAsync(cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -87,6 +87,13 @@ public sealed class AgentStore(NpgsqlDataSource db)
             """, new { id, status, reason });
     }
 
+    public async Task SetGenomeAsync(string id, Genome genome, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync("UPDATE agents SET genome = @genome::jsonb, updated_at = now() WHERE id = @id",
+            new { id, genome = JsonSerializer.Serialize(genome, Json) });
+    }
+
     /// <summary>
     /// Records a candidate and applies its outcome to the agent atomically: one statement (a data-modifying CTE), so one
     /// round trip on the hot path of every step.

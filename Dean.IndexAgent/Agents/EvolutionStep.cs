@@ -171,8 +171,8 @@ public sealed class EvolutionStep(
         foreach (var (path, content) in proposal.Changes.OrderBy(c => c.Key, StringComparer.Ordinal))
         {
             var old = files.FirstOrDefault(f => f.Path == path)?.Content;
-            diff.Append(LineDiff.Unified(path, old, content));
-            stats = stats.Add(LineDiff.Stats(old, content));
+            diff.Append(UnifiedDiff.Unified(path, old, content));
+            stats = stats.Add(UnifiedDiff.Stats(old, content));
         }
         string? commit = null;
         var reason = Reason(refusal, verdict, previous);

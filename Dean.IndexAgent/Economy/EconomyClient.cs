@@ -15,6 +15,10 @@ public sealed record ReturnedAllocation(string AgentId, long Returned, string To
 
 public sealed record EconomyAccount(string AgentId, long Allocated, long Consumed, long Reserved, long Remaining, double Efficiency, string? Status, string? Source);
 
+/// <summary>The governance constraints (<c>GET /api/v1/evolution/constraints</c>) the population step respects.</summary>
+public sealed record EvolutionConstraints(double MinDiversity, int MaxGenerations, long TokenLimitPerGeneration, long MaxTokensPerAgent,
+    double[] MutationRateRange, int[] PopulationSizeRange);
+
 /// <summary>The Economy refused: budget_exceeded (409) or an unknown agent (404).</summary>
 public sealed class EconomyRefusedException(string type, string detail) : Exception(detail)
 {
@@ -65,6 +69,13 @@ public sealed class EconomyClient(HttpClient http)
         return await response.Content.ReadFromJsonAsync<EconomyAccount>(Json, ct);
     }
 
+    public async Task<EvolutionConstraints> GetConstraintsAsync(CancellationToken ct)
+    {
+        using var response = await http.GetAsync("/api/v1/evolution/constraints", ct);
+        await EnsureAsync(response, ct);
+        return (await response.Content.ReadFromJsonAsync<EvolutionConstraints>(Json, ct))!;
+    }
+
     private async Task<T> PostAsync<T>(string path, object body, CancellationToken ct)
     {
         using var response = await http.PostAsJsonAsync(path, body, Json, ct);
@@ -93,3 +104,25 @@ public sealed class EconomyClient(HttpClient http)
         throw new HttpRequestException($"Economy answered {(int)response.StatusCode} to {response.RequestMessage?.RequestUri?.AbsolutePath}: {detail ?? text}", null, response.StatusCode);
     }
 }
+
+/// <summary>An Economy that does not answer is the dependency's outage, not this service's fault: 503, never a bare 500.</summary>
+public static class EconomyUnavailable
+{
+    public static TBuilder AnswersServiceUnavailable<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            try
+            {
+                return await next(context);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException)
+            {
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, type: "economy_unavailable",
+                    title: "Economy unavailable", detail: ex.Message);
+            }
+        });
+        return builder;
+    }
+}
+

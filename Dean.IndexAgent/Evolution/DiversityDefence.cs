@@ -1,3 +1,4 @@
+using Dean.IndexAgent.Agents;
 namespace Dean.IndexAgent.Evolution;
 
 /// <summary>A catalogued pattern that can be given to agents, with the agent that discovered it.</summary>

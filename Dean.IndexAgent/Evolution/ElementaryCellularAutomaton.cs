@@ -1,3 +1,4 @@
+using Dean.IndexAgent.Agents;
 namespace Dean.IndexAgent.Evolution;
 
 /// <summary>

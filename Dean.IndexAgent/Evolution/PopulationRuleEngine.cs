@@ -1,3 +1,4 @@
+using Dean.IndexAgent.Agents;
 namespace Dean.IndexAgent.Evolution;
 
 /// <summary>One agent on the ring, as the population step sees it after a generation.</summary>

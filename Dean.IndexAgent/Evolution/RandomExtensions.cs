@@ -1,3 +1,4 @@
+using Dean.IndexAgent.Agents;
 namespace Dean.IndexAgent.Evolution;
 
 /// <summary>Sampling helpers over an explicitly seeded <see cref="Random"/>, so every plan is reproducible.</summary>

@@ -2,8 +2,12 @@ using Dean.IndexAgent.Agents;
 
 namespace Dean.IndexAgent.Operators;
 
-/// <summary>A catalogued pattern as an operator applies it: replace <see cref="Before"/> by <see cref="After"/>.</summary>
-public sealed record PatternEdit(string Id, string Before, string After);
+/// <summary>
+/// A catalogued pattern as an operator applies it. With <see cref="Template"/> (the catalogue's JSON
+/// <see cref="Patterns.PatternTemplate"/>) it is matched by shape, so it applies to code with other literals and
+/// indentation; without one, <see cref="Before"/> is replaced by <see cref="After"/> as text.
+/// </summary>
+public sealed record PatternEdit(string Id, string Before, string After, string? Template = null);
 
 /// <summary>What an operator gets for one step (DESIGN section 4, step 2).</summary>
 public sealed record ProposalContext(

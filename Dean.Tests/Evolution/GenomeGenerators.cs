@@ -1,3 +1,4 @@
+using Dean.IndexAgent.Agents;
 using Dean.IndexAgent.Evolution;
 
 namespace Dean.Tests.Evolution;

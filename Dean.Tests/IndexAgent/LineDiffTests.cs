@@ -7,9 +7,9 @@ public sealed class LineDiffTests
     [Fact]
     public void Stats_count_added_and_removed_lines()
     {
-        Assert.Equal(new DiffStats(1, 1, 1), LineDiff.Stats("a\nb\nc\n", "a\nB\nc\n"));
-        Assert.Equal(new DiffStats(1, 2, 0), LineDiff.Stats("a\nc\n", "a\nb\nb2\nc\n"));
-        Assert.Equal(DiffStats.Empty, LineDiff.Stats("same", "same"));
+        Assert.Equal(new DiffStats(1, 1, 1), UnifiedDiff.Stats("a\nb\nc\n", "a\nB\nc\n"));
+        Assert.Equal(new DiffStats(1, 2, 0), UnifiedDiff.Stats("a\nc\n", "a\nb\nb2\nc\n"));
+        Assert.Equal(DiffStats.Empty, UnifiedDiff.Stats("same", "same"));
     }
 
     [Fact]
@@ -17,7 +17,7 @@ public sealed class LineDiffTests
     {
         var before = string.Join('\n', Enumerable.Range(1, 20).Select(i => $"line {i}"));
         var after = before.Replace("line 10", "line ten");
-        var diff = LineDiff.Unified("p.py", before, after);
+        var diff = UnifiedDiff.Unified("p.py", before, after);
         Assert.StartsWith("--- a/p.py\n+++ b/p.py\n@@ -7,7 +7,7 @@\n", diff);
         Assert.Contains("\n-line 10\n+line ten\n", diff);
         Assert.Contains(" line 13\n", diff);
@@ -32,9 +32,9 @@ public sealed class LineDiffTests
         {
             var a = Enumerable.Range(0, random.Next(0, 15)).Select(_ => ((char)('a' + random.Next(4))).ToString()).ToArray();
             var b = Enumerable.Range(0, random.Next(0, 15)).Select(_ => ((char)('a' + random.Next(4))).ToString()).ToArray();
-            var entries = LineDiff.Compute(a, b);
-            Assert.Equal(a, entries.Where(e => e.Op != LineDiff.Op.Add).Select(e => e.Line));
-            Assert.Equal(b, entries.Where(e => e.Op != LineDiff.Op.Remove).Select(e => e.Line));
+            var entries = Dean.IndexAgent.Patterns.LineDiff.Compute(a, b);
+            Assert.Equal(a, entries.Where(e => e.Operation != Dean.IndexAgent.Patterns.DiffOperation.Insert).Select(e => e.Text));
+            Assert.Equal(b, entries.Where(e => e.Operation != Dean.IndexAgent.Patterns.DiffOperation.Delete).Select(e => e.Text));
         }
     }
 }

@@ -1,3 +1,4 @@
+using Dean.IndexAgent.Agents;
 using System.Globalization;
 using Dean.IndexAgent.Evolution;
 using Dean.IndexAgent.Patterns;

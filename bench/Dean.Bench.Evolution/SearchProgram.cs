@@ -21,8 +21,13 @@ public static class SearchProgram
     /// <summary>Objective evaluations per search run; 400 is the fast sample's budget.</summary>
     public static int Budget { get; set; } = 400;
 
-    /// <summary>The score of a program, or null when it does not parse or has values the search cannot use.</summary>
-    public static double? Score(string program)
+    /// <summary>The objective both searches are scored by: the in-memory port (default) or the real sample's evaluator.</summary>
+    public static Func<string, double?> Scorer { get; set; } = InMemoryScore;
+
+    public static double? Score(string program) => Scorer(program);
+
+    /// <summary>The program's constants (name → value), or null when a line is not <c>name = number</c>.</summary>
+    public static Dictionary<string, double>? Constants(string program)
     {
         var constants = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var line in LineDiff.SplitLines(program))
@@ -34,6 +39,14 @@ public static class SearchProgram
             if (!double.TryParse(tokens[2].Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)) return null;
             constants[tokens[0].Text] = value;
         }
+        return constants.ContainsKey("step") && constants.ContainsKey("shrink")
+               && constants.ContainsKey("restart_every") && constants.ContainsKey("restart_range") ? constants : null;
+    }
+
+    /// <summary>The in-memory score of a program, or null when it does not parse or has values the search cannot use.</summary>
+    public static double? InMemoryScore(string program)
+    {
+        if (Constants(program) is not { } constants) return null;
         if (!constants.TryGetValue("step", out var step) || !constants.TryGetValue("shrink", out var shrink)
             || !constants.TryGetValue("restart_every", out var restartEvery) || !constants.TryGetValue("restart_range", out var range))
             return null;

@@ -1,3 +1,4 @@
+using Dean.IndexAgent.Agents;
 using Dean.IndexAgent.Evolution;
 using Dean.IndexAgent.Patterns;
 
@@ -19,9 +20,13 @@ public sealed record SearchTrace(IReadOnlyList<double> BestAfter)
 
 public static class RandomSearch
 {
+    /// <summary>Both searches re-draw a candidate identical to one already evaluated in the run (the same rule for both).</summary>
+    public static bool SkipKnown { get; set; }
+
     /// <summary>The baseline of issue 5: every candidate is one edit of the starting program, no selection.</summary>
     public static SearchTrace Run(int evaluations, int seed)
     {
+        var seen = new HashSet<string>();
         var random = new Random(seed);
         var start = SearchProgram.Score(SearchProgram.Start) ?? throw new InvalidOperationException("The starting program must score.");
         var best = start;
@@ -29,6 +34,10 @@ public static class RandomSearch
         for (var e = 0; e < evaluations; e++)
         {
             var (candidate, _) = EditOperator.WithoutPatterns.Propose(SearchProgram.Start, Genome.Default, null, random);
+            // With SkipKnown, a candidate already evaluated in this run is re-drawn (a few times) instead of evaluated again.
+            for (var retry = 0; SkipKnown && seen.Contains(candidate) && retry < 20; retry++)
+                (candidate, _) = EditOperator.WithoutPatterns.Propose(SearchProgram.Start, Genome.Default, null, random);
+            seen.Add(candidate);
             if (SearchProgram.Score(candidate) is { } score && score > best) best = score;
             trace.Add(best);
         }
@@ -89,6 +98,8 @@ public static class PopulationEvolution
                 if (trace.Count >= evaluations) break;
                 var neighbour = population[(population.IndexOf(agent) + 1) % population.Count];
                 var (candidate, kind) = editOperator.Propose(agent.Program, agent.Genome, neighbour.Program, random);
+                for (var retry = 0; RandomSearch.SkipKnown && seen.Contains(candidate) && retry < 20; retry++)
+                    (candidate, kind) = editOperator.Propose(agent.Program, agent.Genome, neighbour.Program, random);
                 var score = SearchProgram.Score(candidate);
                 var k = Kinds.GetValueOrDefault(kind);
                 Kinds[kind] = (k.Proposed + 1, k.Accepted + (score > agent.Fitness ? 1 : 0), k.Duplicate + (seen.Add(candidate) ? 0 : 1));

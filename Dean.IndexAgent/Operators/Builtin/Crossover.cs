@@ -1,4 +1,5 @@
 using Dean.IndexAgent.Agents;
+using Dean.IndexAgent.Patterns;
 
 namespace Dean.IndexAgent.Operators.Builtin;
 
@@ -16,7 +17,7 @@ public sealed class Crossover : IEditStrategy
     public Edit? TryEdit(ProposalContext context, string strategy, Random random)
     {
         if (context.CrossoverSource is not { Count: > 0 } source) return null;
-        var options = new List<(EvolveFile Mine, int Range, IReadOnlyList<LineDiff.Entry> Entries, int Group)>();
+        var options = new List<(EvolveFile Mine, int Range, IReadOnlyList<DiffLine> Entries, int Group)>();
         foreach (var mine in context.Files)
         {
             var theirs = source.FirstOrDefault(f => f.Path == mine.Path);
@@ -38,24 +39,24 @@ public sealed class Crossover : IEditStrategy
         var inGroup = false;
         foreach (var entry in diff)
         {
-            if (entry.Op == LineDiff.Op.Keep) { inGroup = false; merged.Add(entry.Line); continue; }
+            if (entry.Operation == DiffOperation.Equal) { inGroup = false; merged.Add(entry.Text); continue; }
             if (!inGroup) { group++; inGroup = true; }
             var adopt = group == chosen;
-            if (entry.Op == LineDiff.Op.Remove && !adopt) merged.Add(entry.Line);
-            if (entry.Op == LineDiff.Op.Add && adopt) { merged.Add(entry.Line); written.Add(entry.Line); }
+            if (entry.Operation == DiffOperation.Delete && !adopt) merged.Add(entry.Text);
+            if (entry.Operation == DiffOperation.Insert && adopt) { merged.Add(entry.Text); written.Add(entry.Text); }
         }
         var range = file.Editable[rangeIndex];
         return new Edit(file.Path, EditableLines.Replace(file, range.Start, merged, range.Count), "crossover",
             $"{file.Path}: adopt hunk {chosen + 1} of the crossover source's block {rangeIndex + 1}", string.Join('\n', written));
     }
 
-    private static IEnumerable<int> Groups(IReadOnlyList<LineDiff.Entry> entries)
+    private static IEnumerable<int> Groups(IReadOnlyList<DiffLine> entries)
     {
         var count = 0;
         var inGroup = false;
         foreach (var entry in entries)
         {
-            if (entry.Op == LineDiff.Op.Keep) { inGroup = false; continue; }
+            if (entry.Operation == DiffOperation.Equal) { inGroup = false; continue; }
             if (!inGroup) { yield return count++; inGroup = true; }
         }
     }

@@ -8,59 +8,25 @@ public sealed record DiffStats(int FilesChanged, int LinesAdded, int LinesRemove
     public DiffStats Add(DiffStats other) => new(FilesChanged + other.FilesChanged, LinesAdded + other.LinesAdded, LinesRemoved + other.LinesRemoved);
 }
 
-/// <summary>A line diff (longest common subsequence after trimming the common prefix and suffix) rendered as a unified diff.</summary>
-public static class LineDiff
+/// <summary>
+/// A change rendered as a unified diff, and its line counts. The edit script is <see cref="Patterns.LineDiff"/>'s
+/// (Myers, the one line diff of the service); lines are split on <c>\n</c> exactly as stored, so a diff round-trips.
+/// </summary>
+public static class UnifiedDiff
 {
     private const int Context = 3;
-    private const long MaxCells = 4_000_000;
 
-    public enum Op { Keep, Remove, Add }
+    private enum Op { Keep, Remove, Add }
 
-    public readonly record struct Entry(Op Op, string Line);
+    private readonly record struct Entry(Op Op, string Line);
 
-    public static IReadOnlyList<Entry> Compute(string[] a, string[] b)
-    {
-        var prefix = 0;
-        while (prefix < a.Length && prefix < b.Length && a[prefix] == b[prefix]) prefix++;
-        var suffix = 0;
-        while (suffix < a.Length - prefix && suffix < b.Length - prefix && a[^(suffix + 1)] == b[^(suffix + 1)]) suffix++;
-
-        var result = new List<Entry>(a.Length + b.Length);
-        for (var i = 0; i < prefix; i++) result.Add(new Entry(Op.Keep, a[i]));
-        var midA = a[prefix..(a.Length - suffix)];
-        var midB = b[prefix..(b.Length - suffix)];
-        if ((long)midA.Length * midB.Length > MaxCells)
+    private static List<Entry> Compute(string[] a, string[] b) =>
+        Patterns.LineDiff.Compute(a, b).Select(l => new Entry(l.Operation switch
         {
-            // Too big for the quadratic table: the whole middle counts as replaced.
-            result.AddRange(midA.Select(l => new Entry(Op.Remove, l)));
-            result.AddRange(midB.Select(l => new Entry(Op.Add, l)));
-        }
-        else
-        {
-            result.AddRange(Lcs(midA, midB));
-        }
-        for (var i = a.Length - suffix; i < a.Length; i++) result.Add(new Entry(Op.Keep, a[i]));
-        return result;
-    }
-
-    private static IEnumerable<Entry> Lcs(string[] a, string[] b)
-    {
-        var n = a.Length;
-        var m = b.Length;
-        var table = new int[n + 1, m + 1];
-        for (var i = n - 1; i >= 0; i--)
-        for (var j = m - 1; j >= 0; j--)
-            table[i, j] = a[i] == b[j] ? table[i + 1, j + 1] + 1 : Math.Max(table[i + 1, j], table[i, j + 1]);
-        int x = 0, y = 0;
-        while (x < n && y < m)
-        {
-            if (a[x] == b[y]) { yield return new Entry(Op.Keep, a[x]); x++; y++; }
-            else if (table[x + 1, y] >= table[x, y + 1]) yield return new Entry(Op.Remove, a[x++]);
-            else yield return new Entry(Op.Add, b[y++]);
-        }
-        while (x < n) yield return new Entry(Op.Remove, a[x++]);
-        while (y < m) yield return new Entry(Op.Add, b[y++]);
-    }
+            Patterns.DiffOperation.Equal => Op.Keep,
+            Patterns.DiffOperation.Delete => Op.Remove,
+            _ => Op.Add,
+        }, l.Text)).ToList();
 
     public static DiffStats Stats(string? before, string? after)
     {

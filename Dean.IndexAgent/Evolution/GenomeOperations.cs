@@ -1,37 +1,6 @@
+using Dean.IndexAgent.Agents;
+
 namespace Dean.IndexAgent.Evolution;
-
-// INTEGRATION: Traits and Genome below mirror Dean.IndexAgent.Agents.Traits / Dean.IndexAgent.Agents.Genome on branch
-// `indexagent` (same names, members and constants; Validate omitted). When the branches meet, delete these two records
-// and import Dean.IndexAgent.Agents instead: everything in Evolution/ uses only members both definitions share, plus
-// the extension methods of GenomeOperations.
-
-/// <summary>Numbers in [0,1] that steer how an agent edits (DESIGN section 3).</summary>
-public sealed record Traits(double Exploration, double Creativity, double Efficiency, double Risk)
-{
-    public static readonly Traits Balanced = new(0.5, 0.5, 0.5, 0.5);
-}
-
-/// <summary>An agent's genome (DESIGN section 3): traits, strategies from the vocabulary or <c>pattern:{id}</c>, mutation rate.</summary>
-public sealed record Genome(Traits Traits, IReadOnlyList<string> Strategies, double MutationRate)
-{
-    public const string TuneConstants = "tune-constants";
-    public const string Simplify = "simplify";
-    public const string Restructure = "restructure";
-    public const string Reorder = "reorder";
-    public const string Crossover = "crossover";
-    public const string ApplyPattern = "apply-pattern";
-    public const string PatternPrefix = "pattern:";
-
-    public static readonly string[] Vocabulary = [TuneConstants, Simplify, Restructure, Reorder, Crossover, ApplyPattern];
-    public const double MinMutationRate = 0.05;
-    public const double MaxMutationRate = 0.3;
-
-    public static Genome Default { get; } = new(Traits.Balanced, Vocabulary, 0.1);
-
-    public static bool IsKnownStrategy(string strategy) =>
-        Vocabulary.Contains(strategy, StringComparer.Ordinal)
-        || (strategy.StartsWith(PatternPrefix, StringComparison.Ordinal) && strategy.Length > PatternPrefix.Length);
-}
 
 /// <summary>The inclusive range a genome's mutation rate must lie in (constraint <c>mutation_rate_range</c>).</summary>
 public readonly record struct MutationRateRange(double Min, double Max)
