@@ -19,4 +19,5 @@ app.MapDefaultEndpoints();
 app.MapCallerApi();
 app.MapTargetsApi();
 app.MapAgentsApi();
+app.MapAgentPauseApi();
 app.Run();

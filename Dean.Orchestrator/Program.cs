@@ -1,4 +1,5 @@
 using Dean.Orchestrator.Auth;
+using Dean.Orchestrator.Emergency;
 using Dean.Orchestrator.Evolution;
 using Dean.Orchestrator.Operations;
 using Dean.Orchestrator.Scheduling;
@@ -12,6 +13,7 @@ builder.AddOrchestratorAuth();
 builder.AddDeanScheduling();
 builder.AddEvolution();
 builder.AddOperations();
+builder.AddEmergency();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
@@ -19,4 +21,5 @@ app.MapDeanScheduling();
 app.MapAuthApi();
 app.MapEvolutionApi();
 app.MapOperationsApi();
+app.MapEmergencyApi();
 app.Run();

@@ -97,6 +97,20 @@ public sealed class DeanAppFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Forgets the cached tokens (after a key rotation made them invalid); the next request signs in again.</summary>
+    public async Task ForgetTokensAsync()
+    {
+        await _tokenGate.WaitAsync();
+        try
+        {
+            _tokens.Clear();
+        }
+        finally
+        {
+            _tokenGate.Release();
+        }
+    }
+
     public static async Task<string> LoginAsync(HttpClient orchestrator, string username, string password)
     {
         var response = await orchestrator.PostAsJsonAsync("/api/v1/auth/login", new { username, password });
