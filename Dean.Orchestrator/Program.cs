@@ -1,4 +1,5 @@
 using Dean.Orchestrator.Auth;
+using Dean.Orchestrator.Backups;
 using Dean.Orchestrator.Emergency;
 using Dean.Orchestrator.Evolution;
 using Dean.Orchestrator.Operations;
@@ -14,6 +15,7 @@ builder.AddDeanScheduling();
 builder.AddEvolution();
 builder.AddOperations();
 builder.AddEmergency();
+builder.AddBackups();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
@@ -22,4 +24,5 @@ app.MapAuthApi();
 app.MapEvolutionApi();
 app.MapOperationsApi();
 app.MapEmergencyApi();
+app.MapBackupsApi();
 app.Run();

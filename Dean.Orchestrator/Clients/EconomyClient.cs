@@ -14,7 +14,7 @@ public sealed class EconomyClient(HttpClient http)
 
     public sealed record Account(string AgentId, long Allocated, long Consumed, long Reserved, long Remaining, double Efficiency, string Status);
 
-    public sealed record Allocation(string AgentId, long AllocatedTokens, long RequestedTokens, long RemainingBudget, string AllocationId);
+    public sealed record Allocation(string AgentId, long AllocatedTokens, long RequestedTokens, long RemainingBudget, long? AllocationId);
 
     public sealed record Violation(string Constraint, JsonElement Value, JsonElement Limit, string Message);
 

@@ -67,6 +67,8 @@ public sealed class SigningKeyRing(IOptions<JwtOptions> options, IServiceProvide
         try
         {
             await using var connection = await db.OpenConnectionAsync(ct);
+            // Until the orchestrator's migration created the table nothing was ever rotated (and asking would log errors).
+            if (!await connection.ExecuteScalarAsync<bool>("SELECT to_regclass('auth_signing_epochs') IS NOT NULL")) return (0, null);
             var row = await connection.QuerySingleOrDefaultAsync<(long Epoch, string Salt)?>(
                 "SELECT epoch, salt FROM auth_signing_epochs ORDER BY epoch DESC LIMIT 1");
             return row is { } r ? (r.Epoch, r.Salt) : (0, null);

@@ -24,6 +24,7 @@ public sealed class DeanAppFixture : IAsyncLifetime
     public static readonly string[] Services = ["economy", "indexagent", "orchestrator"];
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
     private readonly Dictionary<string, string> _tokens = [];
+    private readonly Dictionary<string, (string Username, string Password)> _users = [];
     private readonly SemaphoreSlim _tokenGate = new(1, 1);
 
     public string AdminPassword { get; } = "admin-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
@@ -81,6 +82,8 @@ public sealed class DeanAppFixture : IAsyncLifetime
             var admin = await LoginAsync(orchestrator, "admin", AdminPassword);
             if (role == "admin") return _tokens[role] = admin;
 
+            // After ForgetTokensAsync the user exists already: sign in again with the password it was created with.
+            if (_users.TryGetValue(role, out var known)) return _tokens[role] = await LoginAsync(orchestrator, known.Username, known.Password);
             var password = $"{role}-password-{Guid.NewGuid():N}";
             var username = $"test-{role}";
             using var create = new HttpRequestMessage(HttpMethod.Post, "/api/v1/auth/users")
@@ -89,6 +92,7 @@ public sealed class DeanAppFixture : IAsyncLifetime
             };
             create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
             (await orchestrator.SendAsync(create)).EnsureSuccessStatusCode();
+            _users[role] = (username, password);
             return _tokens[role] = await LoginAsync(orchestrator, username, password);
         }
         finally
