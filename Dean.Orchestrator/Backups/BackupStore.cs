@@ -12,8 +12,33 @@ public sealed record RestoreRow(string RestoreId, string BackupId, string Status
 /// <summary>Status rows of backups and restores, with their progress as log lines.</summary>
 public sealed class BackupStore(NpgsqlDataSource db)
 {
-    private sealed record Raw(string Id, string Status, DateTime CreatedAt, DateTime? CompletedAt, long? SizeBytes, string Path, string? Sha256,
-        string Contents, string Checksums, string[] Log, string? Error, string CreatedBy);
+    // Materialised through setters: Dapper does not bind arrays to constructor parameters.
+    private sealed record Raw
+    {
+        public string Id { get; init; } = "";
+        public string Status { get; init; } = "";
+        public DateTime CreatedAt { get; init; }
+        public DateTime? CompletedAt { get; init; }
+        public long? SizeBytes { get; init; }
+        public string Path { get; init; } = "";
+        public string? Sha256 { get; init; }
+        public string Contents { get; init; } = "[]";
+        public string Checksums { get; init; } = "{}";
+        public string[] Log { get; init; } = [];
+        public string? Error { get; init; }
+        public string CreatedBy { get; init; } = "";
+    }
+
+    private sealed record RawRestore
+    {
+        public string Id { get; init; } = "";
+        public string BackupId { get; init; } = "";
+        public string Status { get; init; } = "";
+        public DateTime CreatedAt { get; init; }
+        public DateTime? CompletedAt { get; init; }
+        public string[] Log { get; init; } = [];
+        public string? Error { get; init; }
+    }
 
     private const string Columns = """
         id, status, created_at AS createdat, completed_at AS completedat, size_bytes AS sizebytes, path, sha256,
@@ -93,9 +118,9 @@ public sealed class BackupStore(NpgsqlDataSource db)
     public async Task<RestoreRow?> GetRestoreAsync(string id, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        var r = await connection.QuerySingleOrDefaultAsync<(string Id, string BackupId, string Status, DateTime CreatedAt, DateTime? CompletedAt, string[] Log, string? Error)?>(
-            "SELECT id, backup_id, status, created_at, completed_at, log, error FROM restores WHERE id = @id", new { id });
-        return r is { } x ? new RestoreRow(x.Id, x.BackupId, x.Status, x.CreatedAt, x.CompletedAt, x.Log, x.Error) : null;
+        var x = await connection.QuerySingleOrDefaultAsync<RawRestore>(
+            "SELECT id, backup_id AS backupid, status, created_at AS createdat, completed_at AS completedat, log, error FROM restores WHERE id = @id", new { id });
+        return x is null ? null : new RestoreRow(x.Id, x.BackupId, x.Status, x.CreatedAt, x.CompletedAt, x.Log, x.Error);
     }
 
     public async Task CompleteRestoreAsync(string id)

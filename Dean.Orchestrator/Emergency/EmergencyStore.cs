@@ -3,8 +3,19 @@ using Npgsql;
 
 namespace Dean.Orchestrator.Emergency;
 
-public sealed record EmergencyStop(long Id, string RequestedBy, string[] StoppedCycles, string[] PausedAgents, int ReleasedReservations,
-    long ReleasedTokens, DateTime CreatedAt, DateTime? ResumedAt, string? ResumedBy);
+/// <summary>An emergency stop as stored (materialised by Dapper through its setters: arrays do not bind to constructors).</summary>
+public sealed record EmergencyStop
+{
+    public long Id { get; init; }
+    public string RequestedBy { get; init; } = "";
+    public string[] StoppedCycles { get; init; } = [];
+    public string[] PausedAgents { get; init; } = [];
+    public int ReleasedReservations { get; init; }
+    public long ReleasedTokens { get; init; }
+    public DateTime CreatedAt { get; init; }
+    public DateTime? ResumedAt { get; init; }
+    public string? ResumedBy { get; init; }
+}
 
 /// <summary>The emergency stops, so resume undoes exactly what a stop did and new cycles are refused meanwhile.</summary>
 public sealed class EmergencyStore(NpgsqlDataSource db)

@@ -83,7 +83,14 @@ public sealed class DeanAppFixture : IAsyncLifetime
             if (role == "admin") return _tokens[role] = admin;
 
             // After ForgetTokensAsync the user exists already: sign in again with the password it was created with.
-            if (_users.TryGetValue(role, out var known)) return _tokens[role] = await LoginAsync(orchestrator, known.Username, known.Password);
+            // (A restore may have removed a user created after its backup: then it is created again.)
+            if (_users.TryGetValue(role, out var known))
+            {
+                var again = await orchestrator.PostAsJsonAsync("/api/v1/auth/login", new { username = known.Username, password = known.Password });
+                if (again.IsSuccessStatusCode)
+                    return _tokens[role] = (await again.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("access_token").GetString()!;
+                _users.Remove(role);
+            }
             var password = $"{role}-password-{Guid.NewGuid():N}";
             var username = $"test-{role}";
             using var create = new HttpRequestMessage(HttpMethod.Post, "/api/v1/auth/users")

@@ -37,10 +37,10 @@ public sealed class KeyRotationTests(DeanAppFixture fx)
         foreach (var service in DeanAppFixture.Services)
             Assert.Equal(HttpStatusCode.OK, (await fx.Client(service, newToken).GetAsync("/api/v1/auth/me")).StatusCode);
 
-        // Service identities re-sign with the new key: the IndexAgent allocates at the Economy, the Orchestrator probes both.
+        // Service identities re-sign with the new key: the IndexAgent allocates at the Economy, the Orchestrator asks the Economy.
         var created = await fx.Client("indexagent", newToken).PostAsJsonAsync("/api/v1/agents", new { goal = "after rotation", target = "function-minimization", token_budget = 1_000 });
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
-        var agents = await fx.Client("orchestrator", newToken).GetAsync("/api/v1/population/status");
+        var agents = await fx.Client("orchestrator", newToken).GetAsync("/api/v1/metrics/tokens");
         Assert.True(agents.StatusCode == HttpStatusCode.OK, await agents.Content.ReadAsStringAsync());
     }
 }
