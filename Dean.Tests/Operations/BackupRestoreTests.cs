@@ -61,7 +61,12 @@ public sealed class BackupRestoreTests(DeanAppFixture fx, ITestOutputHelper outp
         Assert.Equal(snapshot.Redis, restored.Redis);
         Assert.Equal(snapshot.Branches, restored.Branches);
         Assert.Equal(HttpStatusCode.NotFound, (await indexAgent.GetAsync($"/api/v1/agents/{after}")).StatusCode);
-        Assert.False(Directory.Exists(Path.Combine(Path.GetDirectoryName(targetPath)!, "..", "worktrees", after)) && Git(targetPath, "worktree", "list").Contains(after));
+        Assert.DoesNotContain($"[dean/agent/{after}]", Git(targetPath, "worktree", "list"));
+        // The surviving agent's worktree is back at its backed-up commit, clean.
+        var agent = await indexAgent.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{before}");
+        var worktree = agent.GetProperty("worktree_path").GetString()!;
+        Assert.Equal(agent.GetProperty("head_commit").GetString(), Git(worktree, "rev-parse", "HEAD").Trim());
+        Assert.Equal("", Git(worktree, "status", "--porcelain").Trim());
 
         // The system still works after the restore: the admin signs in, agents can be created.
         await fx.ForgetTokensAsync();
@@ -120,9 +125,20 @@ public sealed class BackupRestoreTests(DeanAppFixture fx, ITestOutputHelper outp
         var values = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var server in redis.GetServers())
             await foreach (var key in server.KeysAsync(pattern: "*"))
-                values[key!] = Convert.ToBase64String((await redis.GetDatabase().KeyDumpAsync(key))!);
+                values[key!] = await ValueAsync(redis.GetDatabase(), key);
         return new Snapshot(tables, values, Git(targetPath, "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads/dean/agent/"));
     }
+
+    /// <summary>A key's type and content, order-free for sets and hashes (their encoding order may differ after RESTORE).</summary>
+    private static async Task<string> ValueAsync(IDatabase db, RedisKey key) => await db.KeyTypeAsync(key) switch
+    {
+        RedisType.String => "string:" + await db.StringGetAsync(key),
+        RedisType.Set => "set:" + string.Join(",", (await db.SetMembersAsync(key)).Select(m => m.ToString()).Order(StringComparer.Ordinal)),
+        RedisType.Hash => "hash:" + string.Join(",", (await db.HashGetAllAsync(key)).Select(e => $"{e.Name}={e.Value}").Order(StringComparer.Ordinal)),
+        RedisType.List => "list:" + string.Join(",", (await db.ListRangeAsync(key)).Select(m => m.ToString())),
+        RedisType.SortedSet => "zset:" + string.Join(",", (await db.SortedSetRangeByRankWithScoresAsync(key)).Select(e => $"{e.Element}={e.Score}")),
+        var other => $"{other}:" + Convert.ToBase64String((await db.KeyDumpAsync(key))!),
+    };
 
     private static async Task<string> SpawnAsync(HttpClient indexAgent, string goal)
     {

@@ -40,7 +40,19 @@ public sealed class KeyRotationTests(DeanAppFixture fx)
         // Service identities re-sign with the new key: the IndexAgent allocates at the Economy, the Orchestrator asks the Economy.
         var created = await fx.Client("indexagent", newToken).PostAsJsonAsync("/api/v1/agents", new { goal = "after rotation", target = "function-minimization", token_budget = 1_000 });
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
-        var agents = await fx.Client("orchestrator", newToken).GetAsync("/api/v1/metrics/tokens");
-        Assert.True(agents.StatusCode == HttpStatusCode.OK, await agents.Content.ReadAsStringAsync());
+        // The Orchestrator's job calls the Economy (decay, rebalance) with its own identity: the run must succeed.
+        var orchestrator = fx.Client("orchestrator", newToken);
+        var triggered = await orchestrator.PostAsync("/api/v1/dags/dean_token_economy/dagRuns", null);
+        Assert.Equal(HttpStatusCode.OK, triggered.StatusCode);
+        var runId = (await triggered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("dag_run_id").GetString();
+        string? state = null;
+        await EmergencyTests.WaitForAsync(async () =>
+        {
+            var runs = await orchestrator.GetFromJsonAsync<JsonElement>("/api/v1/dags/dean_token_economy/dagRuns");
+            var run = runs.GetProperty("dag_runs").EnumerateArray().FirstOrDefault(r => r.GetProperty("dag_run_id").GetString() == runId);
+            state = run.ValueKind == JsonValueKind.Object ? run.GetProperty("state").GetString() : null;
+            return state is "success" or "failed";
+        }, "dean_token_economy run", 60);
+        Assert.Equal("success", state);
     }
 }
