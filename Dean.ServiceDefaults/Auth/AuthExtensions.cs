@@ -80,7 +80,14 @@ public static class AuthExtensions
                             context.Token = context.Request.Query["access_token"].FirstOrDefault() ?? context.Request.Cookies["dean_access_token"];
                         }
                         // Cheap when fresh: the refresher re-reads the epoch every few seconds in the background.
-                        await ring.RefreshAsync(force: false, context.HttpContext.RequestAborted);
+                        try
+                        {
+                            await ring.RefreshAsync(force: false, context.HttpContext.RequestAborted);
+                        }
+                        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+                        {
+                            // The database is down: validate with the last known key; the refresher keeps trying.
+                        }
                     },
                 };
             });
