@@ -193,7 +193,7 @@ public sealed class EvolutionStep(
 
         var fitness = improves ? verdict!.Score : previous;
         var gain = improves && previous is { } p ? fitness!.Value - p : 0;
-        var efficiency = EfficiencyAlpha * (gain * 1000.0 / Math.Max(1, tokensUsed)) + (1 - EfficiencyAlpha) * agent.TokenEfficiency;
+        var efficiency = NextEfficiency(agent.TokenEfficiency, gain, tokensUsed);
         var candidate = new Candidate(0, agentId, request.CycleId ?? agent.CycleId, request.Generation ?? agent.Generation, op.Name, proposal.Kind,
             proposal.Description, seed, diff.ToString(), stats.FilesChanged, stats.LinesAdded, stats.LinesRemoved, reservation.Tokens, tokensUsed,
             verdict?.DurationMs ?? 0, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, verdict?.Score, previous,
@@ -229,6 +229,10 @@ public sealed class EvolutionStep(
         var before = previous.Value.ToString("G6", CultureInfo.InvariantCulture);
         return verdict.Score > previous ? $"accepted: score {score} > fitness {before}" : $"score {score} does not improve on fitness {before}";
     }
+
+    /// <summary>token_efficiency: EMA (α = 0.3) of the fitness gain per 1,000 tokens of each step.</summary>
+    public static double NextEfficiency(double previous, double gain, long tokens) =>
+        EfficiencyAlpha * (gain * 1000.0 / Math.Max(1, tokens)) + (1 - EfficiencyAlpha) * previous;
 
     /// <summary>The default seed: a stable hash (FNV-1a) of the agent and its step number, the same on every run.</summary>
     public static int StableSeed(string agentId, int step)

@@ -12,9 +12,9 @@ public sealed class EconomyClient(HttpClient http)
 
     public sealed record Budget(long GlobalBudget, long Allocated, long Consumed, long Reserved, long Available, long Reserve, int AgentsCount, double EfficiencyScore);
 
-    public sealed record Account(string AgentId, long Allocated, long Consumed, long Reserved, long Remaining, double Efficiency, string Status);
+    public sealed record Account(string AgentId, long Allocated, long Consumed, long Reserved, long Remaining, double Efficiency, string Status, string? Source);
 
-    public sealed record Allocation(string AgentId, long AllocatedTokens, long RequestedTokens, long RemainingBudget, long? AllocationId);
+    public sealed record Allocation(string AgentId, long AllocatedTokens, long RequestedTokens, long RemainingBudget, long AllocationId);
 
     public sealed record Violation(string Constraint, JsonElement Value, JsonElement Limit, string Message);
 

@@ -50,6 +50,20 @@ public sealed class IndexAgentClient(HttpClient http)
         return (await http.GetFromJsonAsync<AgentPage>(query, Json, ct))!;
     }
 
+    public sealed record Candidate(string Id, string? CycleId, int? Generation, bool Accepted, double? Score, long TokensUsed, string? Reason);
+
+    private sealed record CandidatePage(IReadOnlyList<Candidate> Candidates, int Total);
+
+    /// <summary>The agent's candidate of (cycle, generation) among its most recent ones, if that step already happened.</summary>
+    public async Task<Candidate?> FindCandidateAsync(string agentId, string cycleId, int generation, CancellationToken ct)
+    {
+        const int Window = 50;
+        var path = $"/api/v1/agents/{Uri.EscapeDataString(agentId)}/candidates";
+        var head = (await http.GetFromJsonAsync<CandidatePage>($"{path}?limit=1&offset=0", Json, ct))!;
+        var recent = (await http.GetFromJsonAsync<CandidatePage>($"{path}?limit={Window}&offset={Math.Max(0, head.Total - Window)}", Json, ct))!;
+        return recent.Candidates.LastOrDefault(c => c.CycleId == cycleId && c.Generation == generation);
+    }
+
     public async Task<StepResult> EvolveAsync(string agentId, string cycleId, int generation, int seed, CancellationToken ct)
     {
         using var response = await http.PostAsJsonAsync($"/api/v1/agents/{Uri.EscapeDataString(agentId)}/evolve",

@@ -46,11 +46,12 @@ public sealed class CycleRunner(
             cycle = await SpawnRequestedPopulationAsync(cycle, running.Token);
             var constraints = await economy.GetConstraintsAsync(running.Token);
 
-            for (var generation = cycle.CurrentGeneration + 1; generation <= cycle.TotalGenerations; generation++)
+            var resuming = true;
+            for (var generation = cycle.CurrentGeneration + 1; generation <= cycle.TotalGenerations; generation++, resuming = false)
             {
                 if (await cycles.StatusAsync(cycleId, running.Token) == CycleStatus.Stopping) stop.Cancel();
                 running.Token.ThrowIfCancellationRequested();
-                if (await RunGenerationAsync(cycle, generation, constraints, running.Token) == GenerationOutcome.BudgetExhausted)
+                if (await RunGenerationAsync(cycle, generation, constraints, resuming, running.Token) == GenerationOutcome.BudgetExhausted)
                 {
                     await FinishAsync(cycle, CycleStatus.BudgetExhausted, "the cycle's pool cannot fund another generation");
                     return;
@@ -100,7 +101,12 @@ public sealed class CycleRunner(
         return (await cycles.GetAsync(cycle.Id, ct))!;
     }
 
-    private async Task<GenerationOutcome> RunGenerationAsync(Cycle cycle, int generation, EconomyClient.Constraints constraints, CancellationToken ct)
+    /// <summary>
+    /// One generation: fund each agent from the pool, one step per agent, then the population step. When
+    /// <paramref name="resuming"/> (the first generation a job runs), steps the IndexAgent recorded before a crash but
+    /// this store did not are adopted rather than taken again.
+    /// </summary>
+    private async Task<GenerationOutcome> RunGenerationAsync(Cycle cycle, int generation, EconomyClient.Constraints constraints, bool resuming, CancellationToken ct)
     {
         var startedAt = time.GetUtcNow().UtcDateTime;
         await PublishAsync(cycle, "generation_started", CycleStatus.Running, generation);
@@ -109,6 +115,16 @@ public sealed class CycleRunner(
         foreach (var id in cycle.PopulationIds)
         {
             if (await indexAgent.GetAgentAsync(id, ct) is { Status: "active" } agent) agents.Add(agent);
+        }
+        if (resuming)
+        {
+            foreach (var agent in agents.Where(a => !done.Contains(a.Id)))
+            {
+                if (await indexAgent.FindCandidateAsync(agent.Id, cycle.Id, generation, ct) is not { } taken) continue;
+                await cycles.RecordStepAsync(cycle.Id, generation,
+                    new StepRecord(agent.Id, taken.Id, taken.Accepted, taken.Score, taken.TokensUsed, taken.Reason), CancellationToken.None);
+                done.Add(agent.Id);
+            }
         }
 
         var funded = new List<IndexAgentClient.Agent>();
@@ -160,7 +176,7 @@ public sealed class CycleRunner(
         return GenerationOutcome.Completed;
     }
 
-    /// <summary>Ends the cycle once and gives its unused budget back: agents' unused tokens to the pool, the pool's to the global budget.</summary>
+    /// <summary>Ends the cycle once and gives its unused budget back: pool-funded agents' unused tokens to the pool, the pool's to the global budget.</summary>
     private async Task FinishAsync(Cycle cycle, string status, string? error)
     {
         if (!await cycles.EndAsync(cycle.Id, status, error, CancellationToken.None)) return;
@@ -168,8 +184,12 @@ public sealed class CycleRunner(
         long returned = 0;
         try
         {
+            // Only what the pool funded goes back to it: agents that joined with their own allocation keep it.
             foreach (var agentId in current.PopulationIds)
-                returned += await economy.ReturnUnusedAsync(agentId, current.Pool, $"{cycle.Id}:end:{agentId}", CancellationToken.None);
+            {
+                if ((await economy.GetAccountAsync(agentId, CancellationToken.None))?.Source == current.Pool)
+                    returned += await economy.ReturnUnusedAsync(agentId, current.Pool, $"{cycle.Id}:end:{agentId}", CancellationToken.None);
+            }
             returned += await economy.ReturnUnusedAsync(current.Pool, null, $"{cycle.Id}:end:pool", CancellationToken.None);
         }
         catch (Exception ex) when (ex is HttpRequestException or DownstreamException)

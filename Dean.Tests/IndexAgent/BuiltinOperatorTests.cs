@@ -118,4 +118,14 @@ public sealed class BuiltinOperatorTests
             Assert.StartsWith(Program[..Program.IndexOf("# EVOLVE-BLOCK-START", StringComparison.Ordinal)], changed);
         }
     }
+
+    [Fact]
+    public void Efficiency_is_an_ema_of_gain_per_thousand_tokens_and_seeds_are_stable()
+    {
+        Assert.Equal(0.3 * 2.0, EvolutionStep.NextEfficiency(0, 1.0, 500), 12);
+        Assert.Equal(0.7 * 0.6, EvolutionStep.NextEfficiency(0.6, 0, 500), 12);
+        Assert.Equal(EvolutionStep.StableSeed("agent_001", 3), EvolutionStep.StableSeed("agent_001", 3));
+        Assert.NotEqual(EvolutionStep.StableSeed("agent_001", 3), EvolutionStep.StableSeed("agent_001", 4));
+        Assert.True(EvolutionStep.StableSeed("agent_002", 0) >= 0);
+    }
 }

@@ -276,11 +276,44 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
     }
 
     [Fact]
-    public async Task Metrics_are_exported_from_start_up()
+    public async Task Metrics_are_exported_and_the_active_gauge_counts_active_agents()
     {
         var metrics = await fx.Client("indexagent").GetStringAsync("/metrics");
         Assert.Contains("# TYPE dean_agents_active_total gauge", metrics);
         Assert.Matches("dean_evaluations_total\\{[^}]*result=\"passed\"", metrics);
+
+        var client = await fx.ClientAsync("indexagent", "viewer");
+        var active = (await client.GetFromJsonAsync<JsonElement>("/api/v1/agents?status=active&limit=1")).GetProperty("total").GetInt64();
+        string? exported = null;
+        for (var attempt = 0; attempt < 20 && exported != active.ToString(); attempt++)
+        {
+            // The exporter caches a scrape for a moment; poll until it reflects the current count.
+            if (attempt > 0) await Task.Delay(250);
+            var line = (await fx.Client("indexagent").GetStringAsync("/metrics")).Split('\n').First(l => l.StartsWith("dean_agents_active_total", StringComparison.Ordinal));
+            exported = line.Split(' ')[^1].Trim();
+        }
+        Assert.Equal(active.ToString(), exported);
+    }
+
+    [Fact]
+    public async Task Concurrent_steps_of_one_agent_are_serialised_and_the_ledger_still_matches()
+    {
+        var client = await OperatorAsync();
+        var agent = await SpawnAsync(client, 20_000);
+        var id = agent.GetProperty("id").GetString()!;
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => EvolveAsync(client, id, new { seed = 500 + i })));
+        Assert.Equal(4, results.Select(r => r.GetProperty("candidate_id").GetString()).Distinct().Count());
+        Assert.Equal("", TempDirectory.RunGit(agent.GetProperty("worktree_path").GetString()!, "status", "--porcelain"));
+
+        var details = await client.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{id}");
+        var sum = results.Sum(r => r.GetProperty("tokens_used").GetInt64());
+        Assert.Equal(sum, details.GetProperty("token_budget").GetProperty("used").GetInt64());
+        Assert.Equal(4, details.GetProperty("steps").GetInt32());
+        var account = await (await fx.ClientAsync("economy", "viewer")).GetFromJsonAsync<JsonElement>($"/api/v1/economy/agents/{id}");
+        Assert.Equal(sum, account.GetProperty("consumed").GetInt64());
+        // Each accepted step starts from the fitness the previous accepted one reached.
+        var best = results.Where(r => r.GetProperty("accepted").GetBoolean()).Select(r => r.GetProperty("score").GetDouble()).DefaultIfEmpty(agent.GetProperty("fitness").GetDouble()).Max();
+        Assert.Equal(best, details.GetProperty("fitness").GetDouble(), 9);
     }
 }
 

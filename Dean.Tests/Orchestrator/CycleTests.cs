@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Dean.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace Dean.Tests.Orchestrator;
+
+/// <summary>Evolution cycles through the running AppHost: real agents, worktrees, evaluator processes and ledger.</summary>
+[Collection(DeanAppCollection.Name)]
+public sealed class CycleTests(DeanAppFixture fx, ITestOutputHelper output)
+{
+    private static readonly TimeSpan CycleTimeout = TimeSpan.FromMinutes(6);
+
+    [Fact]
+    public async Task A_cycle_spawns_its_population_and_completes_every_generation()
+    {
+        var orchestrator = await fx.ClientAsync("orchestrator", "operator");
+        var start = await orchestrator.PostAsJsonAsync("/api/v1/evolution/start", new { population_size = 3, generations = 3, token_budget = 60_000 });
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        var cycleId = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("cycle_id").GetString()!;
+
+        var status = await WaitForEndAsync(orchestrator, cycleId);
+        output.WriteLine(status.ToString());
+        Assert.Equal("completed", status.GetProperty("status").GetString());
+        var generations = status.GetProperty("generations").EnumerateArray().ToList();
+        Assert.Equal([1, 2, 3], generations.Select(g => g.GetProperty("generation").GetInt32()));
+        Assert.All(generations, g => Assert.True(g.GetProperty("evaluations").GetInt32() >= 1));
+        Assert.All(generations, g => Assert.Equal(JsonValueKind.Object, g.GetProperty("ca_rules_fired").ValueKind));
+        Assert.Equal(generations.Sum(g => g.GetProperty("tokens").GetInt64()), status.GetProperty("tokens_consumed").GetInt64());
+        Assert.True(status.GetProperty("tokens_consumed").GetInt64() > 0);
+        Assert.Equal(JsonValueKind.Number, status.GetProperty("best_score").ValueKind);
+        Assert.True(status.GetProperty("population_ids").GetArrayLength() >= 3);
+
+        await AssertEveryStepOnceAsync(cycleId, status);
+        await AssertPoolReturnedAsync(cycleId);
+    }
+
+    [Fact]
+    public async Task Stop_during_a_generation_ends_stopped_within_seconds_and_releases_tokens()
+    {
+        var agents = await CreateAgentsAsync(3);
+        var orchestrator = await fx.ClientAsync("orchestrator", "operator");
+        var started = Stopwatch.StartNew();
+        var start = await orchestrator.PostAsJsonAsync("/api/v1/evolution/start", new { population_ids = agents, generations = 50, token_budget = 120_000 });
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        var cycleId = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("cycle_id").GetString()!;
+
+        var firstStep = await WaitForEventAsync(orchestrator, cycleId, "step_completed", TimeSpan.FromSeconds(60));
+        output.WriteLine($"start -> first evaluated candidate: {firstStep.TotalMilliseconds:F0} ms after the start request returned ({started.ElapsedMilliseconds} ms since it was sent)");
+
+        var stopping = Stopwatch.StartNew();
+        var stop = await orchestrator.PostAsync($"/api/v1/evolution/{cycleId}/stop", null);
+        Assert.Equal(HttpStatusCode.OK, stop.StatusCode);
+        var stopped = await WaitForEndAsync(orchestrator, cycleId, TimeSpan.FromSeconds(15));
+        output.WriteLine($"stop -> stopped: {stopping.ElapsedMilliseconds} ms");
+        Assert.Equal("stopped", stopped.GetProperty("status").GetString());
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"stopping took {stopping.Elapsed}");
+        Assert.True(stopped.GetProperty("current_generation").GetInt32() < 50);
+
+        await AssertPoolReturnedAsync(cycleId);
+        var economy = await fx.ClientAsync("economy", "viewer");
+        foreach (var agent in agents)
+        {
+            // A step in flight when the stop arrived settles or releases its reservation.
+            await Eventually(async () => (await economy.GetFromJsonAsync<JsonElement>($"/api/v1/economy/agents/{agent}")).GetProperty("reserved").GetInt64() == 0,
+                TimeSpan.FromSeconds(60));
+        }
+    }
+
+    [Fact]
+    public async Task A_killed_orchestrator_resumes_the_cycle_and_runs_every_generation_once()
+    {
+        var agents = await CreateAgentsAsync(3);
+        var orchestrator = await fx.ClientAsync("orchestrator", "operator");
+        var start = await orchestrator.PostAsJsonAsync("/api/v1/evolution/start", new { population_ids = agents, generations = 4, token_budget = 100_000 });
+        var cycleId = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("cycle_id").GetString()!;
+        await Eventually(async () => (await StatusAsync(orchestrator, cycleId)).GetProperty("current_generation").GetInt32() >= 1, CycleTimeout);
+
+        await KillAndRestartAsync("orchestrator");
+        orchestrator = await fx.ClientAsync("orchestrator", "operator");
+        var status = await WaitForEndAsync(orchestrator, cycleId);
+        Assert.Equal("completed", status.GetProperty("status").GetString());
+        Assert.Equal([1, 2, 3, 4], status.GetProperty("generations").EnumerateArray().Select(g => g.GetProperty("generation").GetInt32()));
+        await AssertEveryStepOnceAsync(cycleId, status);
+        await AssertPoolReturnedAsync(cycleId);
+    }
+
+    [Fact]
+    public async Task Events_stream_the_progress_of_a_cycle()
+    {
+        var agents = await CreateAgentsAsync(3);
+        var orchestrator = await fx.ClientAsync("orchestrator", "operator");
+        var start = await orchestrator.PostAsJsonAsync("/api/v1/evolution/start", new { population_ids = agents, generations = 2, token_budget = 60_000 });
+        var cycleId = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("cycle_id").GetString()!;
+        var types = new List<string>();
+        using var cancel = new CancellationTokenSource(CycleTimeout);
+        using var stream = await orchestrator.GetStreamAsync($"/api/v1/evolution/{cycleId}/events", cancel.Token);
+        using var reader = new StreamReader(stream);
+        while (await reader.ReadLineAsync(cancel.Token) is { } line)
+        {
+            if (!line.StartsWith("event: ", StringComparison.Ordinal)) continue;
+            types.Add(line["event: ".Length..]);
+            if (types[^1] == "cycle_ended") break;
+        }
+        Assert.Equal("status", types[0]);
+        Assert.Contains("step_completed", types);
+        Assert.Equal(2, types.Count(t => t == "generation_completed"));
+        Assert.Equal("cycle_ended", types[^1]);
+    }
+
+    private async Task<List<string>> CreateAgentsAsync(int count)
+    {
+        var indexAgent = await fx.ClientAsync("indexagent", "operator");
+        var ids = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var response = await indexAgent.PostAsJsonAsync("/api/v1/agents", new { goal = "minimise the objective", token_budget = 2_000 });
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            ids.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
+        }
+        return ids;
+    }
+
+    /// <summary>Every (agent, generation) of the cycle has exactly one candidate at the IndexAgent.</summary>
+    private async Task AssertEveryStepOnceAsync(string cycleId, JsonElement status)
+    {
+        var indexAgent = await fx.ClientAsync("indexagent", "viewer");
+        var seen = new Dictionary<(string, int), int>();
+        foreach (var agent in status.GetProperty("population_ids").EnumerateArray().Select(a => a.GetString()!))
+        {
+            var page = await indexAgent.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{agent}/candidates?limit=1000");
+            foreach (var candidate in page.GetProperty("candidates").EnumerateArray()
+                         .Where(c => c.GetProperty("cycle_id").ValueKind == JsonValueKind.String && c.GetProperty("cycle_id").GetString() == cycleId))
+            {
+                var key = (agent, candidate.GetProperty("generation").GetInt32());
+                seen[key] = seen.GetValueOrDefault(key) + 1;
+            }
+        }
+        Assert.NotEmpty(seen);
+        Assert.All(seen, pair => Assert.True(pair.Value == 1, $"{pair.Key} has {pair.Value} candidates"));
+        var generations = status.GetProperty("generations").EnumerateArray().ToDictionary(g => g.GetProperty("generation").GetInt32(), g => g.GetProperty("evaluations").GetInt32());
+        foreach (var (generation, evaluations) in generations)
+            Assert.Equal(evaluations, seen.Count(s => s.Key.Item2 == generation));
+    }
+
+    private async Task AssertPoolReturnedAsync(string cycleId)
+    {
+        var economy = await fx.ClientAsync("economy", "viewer");
+        var pool = await economy.GetFromJsonAsync<JsonElement>($"/api/v1/economy/agents/cycle:{cycleId}");
+        Assert.Equal(0, pool.GetProperty("remaining").GetInt64());
+    }
+
+    private async Task KillAndRestartAsync(string resource)
+    {
+        Assert.True(fx.App.ResourceNotifications.TryGetCurrentState(resource, out var state));
+        var pid = int.Parse(state!.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value!.ToString()!);
+        Process.GetProcessById(pid).Kill();
+        output.WriteLine($"killed {resource} (pid {pid})");
+        await fx.App.ResourceNotifications.WaitForResourceAsync(resource, s => s.Snapshot.State?.Text is "Exited" or "Finished" or "FailedToStart")
+            .WaitAsync(TimeSpan.FromSeconds(60));
+        var commands = fx.App.Services.GetRequiredService<ResourceCommandService>();
+        var result = await commands.ExecuteCommandAsync(resource, "resource-start");
+        Assert.True(result.Success, result.Message);
+        await fx.App.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(TimeSpan.FromSeconds(120));
+    }
+
+    private static async Task<JsonElement> StatusAsync(HttpClient orchestrator, string cycleId) =>
+        await orchestrator.GetFromJsonAsync<JsonElement>($"/api/v1/evolution/{cycleId}/status");
+
+    private static async Task<JsonElement> WaitForEndAsync(HttpClient orchestrator, string cycleId, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? CycleTimeout);
+        while (true)
+        {
+            var status = await StatusAsync(orchestrator, cycleId);
+            if (status.GetProperty("status").GetString() is "completed" or "stopped" or "failed" or "budget_exhausted") return status;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"cycle {cycleId} still {status.GetProperty("status")}: {status}");
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>Time from now until the cycle's stream shows an event of the given type.</summary>
+    private static async Task<TimeSpan> WaitForEventAsync(HttpClient orchestrator, string cycleId, string type, TimeSpan timeout)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        using var cancel = new CancellationTokenSource(timeout);
+        using var stream = await orchestrator.GetStreamAsync($"/api/v1/evolution/{cycleId}/events", cancel.Token);
+        using var reader = new StreamReader(stream);
+        while (await reader.ReadLineAsync(cancel.Token) is { } line)
+        {
+            if (line == $"event: {type}") return stopwatch.Elapsed;
+        }
+        throw new InvalidOperationException($"the stream of {cycleId} ended without {type}");
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met in time");
+            await Task.Delay(250);
+        }
+    }
+}
