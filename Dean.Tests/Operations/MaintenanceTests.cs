@@ -49,4 +49,40 @@ public sealed class MaintenanceTests(DeanAppFixture fx)
             "SELECT count(*) FROM pg_stat_user_tables WHERE schemaname = 'public' AND (last_vacuum IS NULL OR last_analyze IS NULL)");
         Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
     }
+
+    [Fact]
+    public async Task The_scheduled_backup_makes_a_backup_and_removes_those_past_retention()
+    {
+        var client = await fx.ClientAsync("orchestrator", "admin");
+        await using var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(await fx.ConnectionStringAsync()) { Database = "agent_evolution" }.ConnectionString);
+        var old = Path.Combine(fx.DataDirectory, "backups", "dean_20000101_000000.tar.gz");
+        Directory.CreateDirectory(Path.GetDirectoryName(old)!);
+        await File.WriteAllTextAsync(old, "an expired archive");
+        await using (var insert = db.CreateCommand(
+            "INSERT INTO backups (id, status, path, created_by, created_at) VALUES ('dean_20000101_000000', 'completed', $1, 'test', now() - interval '40 days')"))
+        {
+            insert.Parameters.AddWithValue(old);
+            await insert.ExecuteNonQueryAsync();
+        }
+        var before = (await client.GetFromJsonAsync<JsonElement>("/api/v1/backups")).GetProperty("backups").GetArrayLength();
+
+        var triggered = await client.PostAsync("/api/v1/dags/dean_backup/dagRuns", null);
+        Assert.Equal(HttpStatusCode.OK, triggered.StatusCode);
+        var runId = (await triggered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("dag_run_id").GetString();
+        string? state = null;
+        await EmergencyTests.WaitForAsync(async () =>
+        {
+            var runs = await client.GetFromJsonAsync<JsonElement>("/api/v1/dags/dean_backup/dagRuns");
+            var run = runs.GetProperty("dag_runs").EnumerateArray().FirstOrDefault(r => r.GetProperty("dag_run_id").GetString() == runId);
+            state = run.ValueKind == JsonValueKind.Object ? run.GetProperty("state").GetString() : null;
+            return state is "success" or "failed";
+        }, "dean_backup run", 180);
+        Assert.Equal("success", state);
+
+        var backups = (await client.GetFromJsonAsync<JsonElement>("/api/v1/backups")).GetProperty("backups").EnumerateArray().ToList();
+        Assert.DoesNotContain(backups, b => b.GetProperty("backup_id").GetString() == "dean_20000101_000000");
+        Assert.False(File.Exists(old));
+        Assert.Equal(before, backups.Count); // one made, one removed
+        Assert.Equal("completed", backups[0].GetProperty("status").GetString());
+    }
 }
