@@ -69,6 +69,7 @@ public sealed class BackupService(
     }
 
     [AutomaticRetry(Attempts = 0)]
+    [DisableConcurrentExecution(timeoutInSeconds: 3600)] // one backup at a time (the lock is per method, not per id)
     [JobDisplayName("backup {0}")]
     public async Task RunBackupAsync(string id, CancellationToken ct)
     {
@@ -175,6 +176,7 @@ public sealed class BackupService(
     }
 
     [AutomaticRetry(Attempts = 0)]
+    [DisableConcurrentExecution(timeoutInSeconds: 3600)] // two restores at once would interleave their drops and loads
     [JobDisplayName("restore {0}")]
     public async Task RunRestoreAsync(string restoreId, CancellationToken ct)
     {

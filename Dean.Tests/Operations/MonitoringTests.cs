@@ -16,6 +16,10 @@ public sealed partial class MonitoringTests(DeanAppFixture fx, ITestOutputHelper
     private static readonly string Monitoring = Path.Combine(Repository, "monitoring");
     public static readonly string[] Dashboards = ["dean_evolution_overview", "dean_economic_analysis", "dean_agent_details"];
 
+    /// <remarks>
+    /// dean_population_diversity, dean_ca_rule_firings_total and dean_patterns_discovered_total come with the population
+    /// engine (branch <c>population</c>): until it is merged this test fails naming exactly those three.
+    /// </remarks>
     [Fact]
     public async Task Every_metric_named_by_a_rule_or_dashboard_is_on_a_services_metrics_endpoint()
     {
