@@ -29,4 +29,6 @@ builder.AddProject<Projects.Dean_Orchestrator>("orchestrator")
     .WithHttpEndpoint(port: 8080, name: "airflow")
     .WithAdminPassword(builder);
 
+builder.AddDeanPrometheus(infra);
+
 builder.Build().Run();

@@ -19,6 +19,7 @@ app.MapCallerApi();
 app.MapBudgetApi();
 app.MapAccountsApi();
 app.MapReservationsApi();
+app.MapReleaseAllApi();
 app.MapGovernanceApi();
 app.MapConstraintsApi();
 app.Run();

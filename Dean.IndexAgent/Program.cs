@@ -22,6 +22,7 @@ app.MapDefaultEndpoints();
 app.MapCallerApi();
 app.MapTargetsApi();
 app.MapAgentsApi();
+app.MapAgentPauseApi();
 app.MapPopulationApi();
 app.MapMaintenanceApi();
 app.Run();

@@ -1,4 +1,6 @@
 using Dean.Orchestrator.Auth;
+using Dean.Orchestrator.Backups;
+using Dean.Orchestrator.Emergency;
 using Dean.Orchestrator.Evolution;
 using Dean.Orchestrator.Operations;
 using Dean.Orchestrator.Scheduling;
@@ -12,6 +14,8 @@ builder.AddOrchestratorAuth();
 builder.AddDeanScheduling();
 builder.AddEvolution();
 builder.AddOperations();
+builder.AddEmergency();
+builder.AddBackups();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
@@ -19,4 +23,6 @@ app.MapDeanScheduling();
 app.MapAuthApi();
 app.MapEvolutionApi();
 app.MapOperationsApi();
+app.MapEmergencyApi();
+app.MapBackupsApi();
 app.Run();

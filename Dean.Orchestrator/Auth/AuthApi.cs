@@ -21,6 +21,7 @@ public static class AuthApi
             .WithName("CreateUser").WithSummary("Create a user (admin)");
         api.MapGet("/users", ListUsersAsync).RequireAuthorization(Policies.Admin)
             .WithName("ListUsers").WithSummary("List users (admin)");
+        app.MapKeyRotationApi();
         return app;
     }
 

@@ -14,7 +14,7 @@ public sealed record StartCycleOutcome(Cycle? Started, IDictionary<string, strin
 /// Validates a cycle at the economy, funds its pool from the global budget and enqueues its job: the one way a cycle
 /// starts, whether from the API, a schedule or the first-start demo.
 /// </summary>
-public sealed class CycleLauncher(CycleStore cycles, EconomyClient economy, IndexAgentClient indexAgent, IBackgroundJobClient jobs)
+public sealed class CycleLauncher(CycleStore cycles, EconomyClient economy, IndexAgentClient indexAgent, IBackgroundJobClient jobs, Emergency.EmergencyStore emergency)
 {
     /// <summary>The CA rules DEAN implements (DESIGN 5).</summary>
     public static readonly int[] KnownRules = [1, 30, 90, 110, 184];
@@ -23,6 +23,8 @@ public sealed class CycleLauncher(CycleStore cycles, EconomyClient economy, Inde
     {
         var errors = Validate(request);
         if (errors.Count > 0) return new StartCycleOutcome(null, errors, null);
+        if (await emergency.ActiveAsync(ct) is { } stop)
+            return Invalid("emergency", $"emergency stop {stop.Id} is in force; POST /api/v1/emergency/resume first");
 
         var populationIds = request.PopulationIds;
         var populationSize = populationIds?.Length ?? request.PopulationSize!.Value;

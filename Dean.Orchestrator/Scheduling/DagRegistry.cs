@@ -13,6 +13,9 @@ public static class DagRegistry
         new("dean_pattern_discovery", "*/15 * * * *", "Catalogue accepted changes not yet turned into patterns"),
         new("dean_population_manager", "0 */6 * * *", "Spawn agents below the minimum population, retire the worst above the maximum"),
         new("dean_system_maintenance", "0 */6 * * *", "Prune orphaned worktrees and expire stale token reservations"),
+        new("dean_backup", "0 2 * * *", "Back up database, Redis, patterns, agent branches and configuration; apply retention"),
+        new("dean_weekly_maintenance", "0 2 * * 0", "VACUUM (ANALYZE) and REINDEX DEAN's tables, prune expired Hangfire jobs"),
+        new("dean_pattern_archive", "0 3 1 * *", "Archive patterns older than 30 days used fewer than 5 times"),
     ];
 
     public static Dag? Find(string id) => All.FirstOrDefault(d => d.Id == id);

@@ -21,6 +21,9 @@ public sealed class RecurringJobsRegistrar(IRecurringJobManager recurring, IOpti
                 case "dean_pattern_discovery": recurring.AddOrUpdate<ScheduledJobs>(dag.Id, j => j.PatternDiscoveryAsync(CancellationToken.None), cron, jobOptions); break;
                 case "dean_population_manager": recurring.AddOrUpdate<ScheduledJobs>(dag.Id, j => j.PopulationManagerAsync(CancellationToken.None), cron, jobOptions); break;
                 case "dean_system_maintenance": recurring.AddOrUpdate<ScheduledJobs>(dag.Id, j => j.SystemMaintenanceAsync(CancellationToken.None), cron, jobOptions); break;
+                case "dean_backup": recurring.AddOrUpdate<Backups.BackupService>(dag.Id, j => j.ScheduledBackupAsync(CancellationToken.None), cron, jobOptions); break;
+                case "dean_weekly_maintenance": recurring.AddOrUpdate<Backups.MaintenanceJobs>(dag.Id, j => j.WeeklyAsync(CancellationToken.None), cron, jobOptions); break;
+                case "dean_pattern_archive": recurring.AddOrUpdate<Backups.MaintenanceJobs>(dag.Id, j => j.PatternArchiveAsync(CancellationToken.None), cron, jobOptions); break;
                 default: throw new InvalidOperationException($"No job for DAG {dag.Id}");
             }
             logger.LogInformation("Recurring job {DagId}: {Cron}", dag.Id, cron);

@@ -59,25 +59,35 @@ public static class AuthExtensions
         builder.Services.AddOptions<JwtOptions>().Bind(builder.Configuration.GetSection(JwtOptions.Section))
             .Validate(o => Encoding.UTF8.GetByteCount(o.SigningKey) >= 32, "Auth:SigningKey must be at least 32 bytes")
             .ValidateOnStart();
+        builder.Services.AddSingleton<SigningKeyRing>();
+        builder.Services.AddHostedService<SigningKeyRefresher>();
         builder.Services.AddSingleton<TokenIssuer>();
         builder.Services.AddSingleton<ServiceTokenProvider>();
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<JwtOptions>>((bearer, jwt) =>
+            .Configure<IOptions<JwtOptions>, SigningKeyRing>((bearer, jwt, ring) =>
             {
                 bearer.MapInboundClaims = false;
-                bearer.TokenValidationParameters = TokenIssuer.ValidationParameters(jwt.Value);
+                bearer.TokenValidationParameters = TokenIssuer.ValidationParameters(jwt.Value, ring);
                 bearer.Events = new JwtBearerEvents
                 {
                     // Browsers reach the Hangfire dashboard with the token in a cookie set by /hangfire?access_token=.
-                    OnMessageReceived = context =>
+                    OnMessageReceived = async context =>
                     {
                         if (context.Request.Path.StartsWithSegments("/hangfire"))
                         {
                             context.Token = context.Request.Query["access_token"].FirstOrDefault() ?? context.Request.Cookies["dean_access_token"];
                         }
-                        return Task.CompletedTask;
+                        // Cheap when fresh: the refresher re-reads the epoch every few seconds in the background.
+                        try
+                        {
+                            await ring.RefreshAsync(force: false, context.HttpContext.RequestAborted);
+                        }
+                        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+                        {
+                            // The database is down: validate with the last known key; the refresher keeps trying.
+                        }
                     },
                 };
             });

@@ -6,7 +6,9 @@ using Microsoft.IdentityModel.Tokens;
 namespace Dean.ServiceDefaults.Auth;
 
 /// <summary>Issues and describes DEAN's HS256 access tokens (users at login, services for their own calls).</summary>
-public sealed class TokenIssuer(IOptions<JwtOptions> options, TimeProvider time)
+/// <remarks>With a <see cref="SigningKeyRing"/> (every service) tokens are signed with the current epoch's key; without
+/// one (benchmarks) with the configured key, which is epoch 0's.</remarks>
+public sealed class TokenIssuer(IOptions<JwtOptions> options, TimeProvider time, SigningKeyRing? ring = null)
 {
     public const string RoleClaim = "role";
     public const string SubjectClaim = "sub";
@@ -26,15 +28,17 @@ public sealed class TokenIssuer(IOptions<JwtOptions> options, TimeProvider time)
             NotBefore = now,
             Expires = now + (lifetime ?? AccessTokenLifetime),
             Subject = new ClaimsIdentity([new Claim(SubjectClaim, subject), new Claim(RoleClaim, role), new Claim("jti", Guid.NewGuid().ToString("N"))]),
-            SigningCredentials = new SigningCredentials(jwt.SecurityKey(), SecurityAlgorithms.HmacSha256),
+            SigningCredentials = new SigningCredentials(ring?.Key ?? jwt.SecurityKey(), SecurityAlgorithms.HmacSha256),
         });
     }
 
-    public static TokenValidationParameters ValidationParameters(JwtOptions jwt) => new()
+    /// <summary>Validation against the ring's current key when there is a ring, else the configured key.</summary>
+    public static TokenValidationParameters ValidationParameters(JwtOptions jwt, SigningKeyRing? ring = null) => new()
     {
         ValidIssuer = jwt.Issuer,
         ValidAudience = jwt.Audience,
-        IssuerSigningKey = jwt.SecurityKey(),
+        IssuerSigningKey = ring is null ? jwt.SecurityKey() : null,
+        IssuerSigningKeyResolver = ring is null ? null : (_, _, _, _) => [ring.Key],
         ValidateIssuerSigningKey = true,
         ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
         RoleClaimType = RoleClaim,

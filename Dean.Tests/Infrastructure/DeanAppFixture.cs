@@ -24,6 +24,7 @@ public sealed class DeanAppFixture : IAsyncLifetime
     public static readonly string[] Services = ["economy", "indexagent", "orchestrator"];
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
     private readonly Dictionary<string, string> _tokens = [];
+    private readonly Dictionary<string, (string Username, string Password)> _users = [];
     private readonly SemaphoreSlim _tokenGate = new(1, 1);
 
     public string AdminPassword { get; } = "admin-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
@@ -81,6 +82,15 @@ public sealed class DeanAppFixture : IAsyncLifetime
             var admin = await LoginAsync(orchestrator, "admin", AdminPassword);
             if (role == "admin") return _tokens[role] = admin;
 
+            // After ForgetTokensAsync the user exists already: sign in again with the password it was created with.
+            // (A restore may have removed a user created after its backup: then it is created again.)
+            if (_users.TryGetValue(role, out var known))
+            {
+                var again = await orchestrator.PostAsJsonAsync("/api/v1/auth/login", new { username = known.Username, password = known.Password });
+                if (again.IsSuccessStatusCode)
+                    return _tokens[role] = (await again.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("access_token").GetString()!;
+                _users.Remove(role);
+            }
             var password = $"{role}-password-{Guid.NewGuid():N}";
             var username = $"test-{role}";
             using var create = new HttpRequestMessage(HttpMethod.Post, "/api/v1/auth/users")
@@ -89,7 +99,22 @@ public sealed class DeanAppFixture : IAsyncLifetime
             };
             create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
             (await orchestrator.SendAsync(create)).EnsureSuccessStatusCode();
+            _users[role] = (username, password);
             return _tokens[role] = await LoginAsync(orchestrator, username, password);
+        }
+        finally
+        {
+            _tokenGate.Release();
+        }
+    }
+
+    /// <summary>Forgets the cached tokens (after a key rotation made them invalid); the next request signs in again.</summary>
+    public async Task ForgetTokensAsync()
+    {
+        await _tokenGate.WaitAsync();
+        try
+        {
+            _tokens.Clear();
         }
         finally
         {

@@ -1,0 +1,82 @@
+using Dean.ServiceDefaults.Auth;
+using Dean.ServiceDefaults.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Dean.Orchestrator.Backups;
+
+public static class BackupsApi
+{
+    public sealed record Accepted(string BackupId, string Status);
+
+    public sealed record RestoreAccepted(string RestoreId, string Status);
+
+    public sealed record BackupResponse(string BackupId, string Status, DateTime CreatedAt, DateTime? CompletedAt, long? SizeBytes, string Path,
+        string? Sha256, IReadOnlyList<string> Contents, IReadOnlyDictionary<string, string> Checksums, IReadOnlyList<string> Log, string? Error);
+
+    public sealed record BackupList(IReadOnlyList<BackupResponse> Backups, string Directory, int RetentionDays);
+
+    public static IHostApplicationBuilder AddBackups(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<BackupOptions>(builder.Configuration.GetSection(BackupOptions.Section));
+        builder.Services.AddSingleton<BackupStore>();
+        builder.Services.AddSingleton<BackupMetrics>();
+        builder.Services.AddTransient<BackupService>();
+        builder.Services.AddTransient<MaintenanceJobs>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapBackupsApi(this IEndpointRouteBuilder app)
+    {
+        var backups = app.MapGroup("/api/v1/backups").WithTags("Backups");
+        backups.MapPost("/", StartAsync).RequireAuthorization(Policies.Admin)
+            .WithName("StartBackup").WithSummary("Back up the database, Redis, patterns, agent branches and configuration into one archive (admin)");
+        backups.MapGet("/", ListAsync).RequireAuthorization(Policies.Operator)
+            .WithName("ListBackups").WithSummary("Backups, newest first");
+        backups.MapGet("/{id}", GetAsync).RequireAuthorization(Policies.Operator)
+            .WithName("GetBackup").WithSummary("A backup's status, contents, checksums and progress log");
+        backups.MapPost("/{id}/verify", VerifyAsync).RequireAuthorization(Policies.Admin)
+            .WithName("VerifyBackup").WithSummary("Check the archive's checksums and restore its dump into a scratch database (admin)");
+        backups.MapPost("/{id}/restore", RestoreAsync).RequireAuthorization(Policies.Admin)
+            .WithName("RestoreBackup").WithSummary("Stop cycles, then bring back exactly what the backup holds (admin)");
+        app.MapGet("/api/v1/restores/{id}", GetRestoreAsync).RequireAuthorization(Policies.Operator).WithTags("Backups")
+            .WithName("GetRestore").WithSummary("A restore's status and progress log");
+        return app;
+    }
+
+    private static async Task<Accepted<Accepted>> StartAsync(HttpContext http, BackupService service, CancellationToken ct)
+    {
+        var row = await service.StartBackupAsync(Caller(http), ct);
+        return TypedResults.Accepted($"/api/v1/backups/{row.BackupId}", new Accepted(row.BackupId, row.Status));
+    }
+
+    private static async Task<Ok<BackupList>> ListAsync(BackupStore store, BackupService service, Microsoft.Extensions.Options.IOptions<BackupOptions> options, int? limit, CancellationToken ct) =>
+        TypedResults.Ok(new BackupList((await store.ListAsync(Math.Clamp(limit ?? 100, 1, 1000), ct)).Select(Map).ToList(), service.Folder, options.Value.RetentionDays));
+
+    private static async Task<Results<Ok<BackupResponse>, ProblemHttpResult>> GetAsync(string id, BackupStore store, CancellationToken ct) =>
+        await store.GetAsync(id, ct) is { } row ? TypedResults.Ok(Map(row)) : Problems.NotFound($"Backup '{id}' does not exist.");
+
+    private static async Task<Results<Ok<VerifyResult>, ProblemHttpResult>> VerifyAsync(string id, BackupStore store, BackupService service, CancellationToken ct)
+    {
+        var row = await store.GetAsync(id, ct);
+        if (row is null) return Problems.NotFound($"Backup '{id}' does not exist.");
+        if (row.Status != "completed") return Problems.Conflict("backup_not_completed", $"Backup '{id}' is {row.Status}.");
+        return TypedResults.Ok(await service.VerifyAsync(row, ct));
+    }
+
+    private static async Task<Results<Accepted<RestoreAccepted>, ProblemHttpResult>> RestoreAsync(string id, HttpContext http, BackupStore store, BackupService service, CancellationToken ct)
+    {
+        var row = await store.GetAsync(id, ct);
+        if (row is null) return Problems.NotFound($"Backup '{id}' does not exist.");
+        if (row.Status != "completed") return Problems.Conflict("backup_not_completed", $"Backup '{id}' is {row.Status}.");
+        var restore = await service.StartRestoreAsync(row, Caller(http), ct);
+        return TypedResults.Accepted($"/api/v1/restores/{restore.RestoreId}", new RestoreAccepted(restore.RestoreId, restore.Status));
+    }
+
+    private static async Task<Results<Ok<RestoreRow>, ProblemHttpResult>> GetRestoreAsync(string id, BackupStore store, CancellationToken ct) =>
+        await store.GetRestoreAsync(id, ct) is { } row ? TypedResults.Ok(row) : Problems.NotFound($"Restore '{id}' does not exist.");
+
+    private static BackupResponse Map(BackupRow r) =>
+        new(r.BackupId, r.Status, r.CreatedAt, r.CompletedAt, r.SizeBytes, r.Path, r.Sha256, r.Contents, r.Checksums, r.Log, r.Error);
+
+    private static string Caller(HttpContext http) => http.User.FindFirst(TokenIssuer.SubjectClaim)?.Value ?? "unknown";
+}

@@ -1,0 +1,119 @@
+using System.Net;
+using Dean.Orchestrator.Clients;
+using Dean.Orchestrator.Evolution;
+using Hangfire;
+
+namespace Dean.Orchestrator.Emergency;
+
+public sealed record StoppedCycle(string CycleId, string Status);
+
+public sealed record StopAllResult(long EmergencyId, IReadOnlyList<StoppedCycle> StoppedCycles, IReadOnlyList<string> PausedAgents,
+    int ReleasedReservations, long ReleasedTokens, IReadOnlyList<string> CyclesStillEnding);
+
+public sealed record ResumeResult(long EmergencyId, IReadOnlyList<string> ResumedAgents, IReadOnlyList<string> NotResumed, IReadOnlyList<string> StoppedCycles);
+
+/// <summary>
+/// The runbook's emergency procedure in one call: stop every cycle (and wait for it to end, so no step is mid-flight),
+/// pause every active agent, then release every open reservation at the economy. Order matters: cycles first, so a
+/// running generation cannot open new reservations after they were released.
+/// </summary>
+public sealed class EmergencyService(
+    CycleStore cycles, CycleEvents events, IBackgroundJobClient jobs, IndexAgentClient indexAgent, EconomyClient economy,
+    EmergencyStore store, ILogger<EmergencyService> logger)
+{
+    public static readonly TimeSpan CycleEndTimeout = TimeSpan.FromSeconds(60);
+
+    public async Task<StopAllResult> StopAllAsync(string by, CancellationToken ct)
+    {
+        var live = new List<Cycle>();
+        foreach (var status in new[] { CycleStatus.Pending, CycleStatus.Running, CycleStatus.Stopping })
+            live.AddRange(await cycles.ListAsync(status, 10_000, ct));
+        foreach (var cycle in live)
+        {
+            if (!await cycles.RequestStopAsync(cycle.Id, ct)) continue;
+            await events.SignalStopAsync(cycle.Id);
+            // As POST /evolution/{id}/stop: a pending cycle that never started is ended by this job.
+            jobs.Enqueue<CycleRunner>(runner => runner.RunAsync(cycle.Id, null, CancellationToken.None));
+        }
+        var deadline = DateTime.UtcNow + CycleEndTimeout;
+        var ended = new List<StoppedCycle>();
+        var pending = live.Select(c => c.Id).ToList();
+        while (true)
+        {
+            ended.Clear();
+            var stillEnding = new List<string>();
+            foreach (var id in pending)
+            {
+                var status = await cycles.StatusAsync(id, ct) ?? CycleStatus.Stopped;
+                if (CycleStatus.IsTerminal(status)) ended.Add(new StoppedCycle(id, status));
+                else stillEnding.Add(id);
+            }
+            if (stillEnding.Count == 0 || DateTime.UtcNow > deadline)
+            {
+                pending = stillEnding;
+                break;
+            }
+            await Task.Delay(200, ct);
+        }
+
+        var paused = new List<string>();
+        foreach (var agent in await ActiveAgentsAsync(ct))
+        {
+            try
+            {
+                await indexAgent.SendAsync(HttpMethod.Post, $"/api/v1/agents/{Uri.EscapeDataString(agent)}/pause", null, ct);
+                paused.Add(agent);
+            }
+            catch (DownstreamException ex) when (ex.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+            {
+                // Retired or exhausted meanwhile: nothing to pause.
+            }
+        }
+
+        var released = await economy.PostAsync("/api/v1/economy/reservations/release-all", new { }, ct);
+        var count = released.GetProperty("released").GetInt32();
+        var tokens = released.GetProperty("released_tokens").GetInt64();
+        var stop = await store.RecordAsync(by, ended.Select(c => c.CycleId).Concat(pending).ToArray(), paused.ToArray(), count, tokens, ct);
+        logger.LogWarning("Emergency stop {Id} by {By}: {Cycles} cycles stopped ({Ending} still ending), {Agents} agents paused, {Reservations} reservations released ({Tokens} tokens)",
+            stop.Id, by, ended.Count, pending.Count, paused.Count, count, tokens);
+        return new StopAllResult(stop.Id, ended, paused, count, tokens, pending);
+    }
+
+    /// <summary>Resumes the agents the stop paused (those still paused); stopped cycles stay stopped — start new ones.</summary>
+    public async Task<ResumeResult?> ResumeAsync(string by, CancellationToken ct)
+    {
+        var stop = await store.ActiveAsync(ct);
+        if (stop is null) return null;
+        var resumed = new List<string>();
+        var notResumed = new List<string>();
+        foreach (var agent in stop.PausedAgents.Distinct())
+        {
+            try
+            {
+                await indexAgent.SendAsync(HttpMethod.Post, $"/api/v1/agents/{Uri.EscapeDataString(agent)}/resume", null, ct);
+                resumed.Add(agent);
+            }
+            catch (DownstreamException ex) when (ex.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+            {
+                notResumed.Add(agent);
+            }
+        }
+        await store.MarkResumedAsync(stop.Id, by, ct);
+        logger.LogWarning("Emergency stop {Id} resumed by {By}: {Resumed} agents resumed", stop.Id, by, resumed.Count);
+        return new ResumeResult(stop.Id, resumed, notResumed, stop.StoppedCycles);
+    }
+
+    private async Task<List<string>> ActiveAgentsAsync(CancellationToken ct)
+    {
+        var ids = new List<string>();
+        const int page = 500;
+        // Pausing shrinks the "active" list, so read it whole before pausing anything.
+        for (var offset = 0; ; offset += page)
+        {
+            var batch = await indexAgent.ListAgentsAsync("active", page, offset, ct);
+            ids.AddRange(batch.Agents.Select(a => a.Id));
+            if (batch.Agents.Count < page) break;
+        }
+        return ids;
+    }
+}
