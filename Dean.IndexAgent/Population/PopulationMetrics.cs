@@ -11,7 +11,8 @@ public sealed class PopulationMetrics
 {
     private readonly Counter<long> _patternsDiscovered;
     private readonly Counter<long> _caRuleFirings;
-    private double _diversity = double.NaN;
+    // Exported from start-up (DESIGN 12): 0 until the first population is measured.
+    private double _diversity;
 
     public PopulationMetrics(DeanMeters meters)
     {
@@ -23,11 +24,7 @@ public sealed class PopulationMetrics
         foreach (var rule in PopulationRuleEngine.SupportedRules) _caRuleFirings.Add(0, new TagList { { "rule", rule.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
     }
 
-    private IEnumerable<Measurement<double>> ObserveDiversity()
-    {
-        var value = Interlocked.CompareExchange(ref _diversity, 0, 0);
-        if (!double.IsNaN(value)) yield return new Measurement<double>(value);
-    }
+    private double ObserveDiversity() => Interlocked.CompareExchange(ref _diversity, 0, 0);
 
     public void PatternDiscovered(string type) => _patternsDiscovered.Add(1, new TagList { { "type", type } });
 

@@ -179,8 +179,10 @@ public sealed class CycleRunner(
     /// <summary>Ends the cycle once and gives its unused budget back: pool-funded agents' unused tokens to the pool, the pool's to the global budget.</summary>
     private async Task FinishAsync(Cycle cycle, string status, string? error)
     {
-        if (!await cycles.EndAsync(cycle.Id, status, error, CancellationToken.None)) return;
         var current = await cycles.GetAsync(cycle.Id, CancellationToken.None) ?? cycle;
+        if (CycleStatus.IsTerminal(current.Status)) return;
+        // The budget goes back before the cycle reads as ended, so whoever sees the end sees the tokens returned.
+        // Returns are keyed: a second finisher racing this one replays them and moves nothing.
         long returned = 0;
         try
         {
@@ -197,6 +199,7 @@ public sealed class CycleRunner(
             // The budget stays allocated to the pool; the token-economy job's rebalance and decay will reclaim it.
             logger.LogWarning(ex, "Could not return the unused budget of cycle {CycleId}", cycle.Id);
         }
+        if (!await cycles.EndAsync(cycle.Id, status, error, CancellationToken.None)) return;
         metrics.CycleEnded(status);
         logger.LogInformation("Cycle {CycleId} ended {Status} after generation {Generation}; {Returned} unused tokens returned",
             cycle.Id, status, current.CurrentGeneration, returned);

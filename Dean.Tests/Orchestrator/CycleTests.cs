@@ -126,12 +126,13 @@ public sealed class CycleTests(DeanAppFixture fx, ITestOutputHelper output)
         return ids;
     }
 
-    /// <summary>Every (agent, generation) of the cycle has exactly one candidate at the IndexAgent.</summary>
+    /// <summary>Every (agent, generation) of the cycle has exactly one candidate at the IndexAgent, retired agents included.</summary>
     private async Task AssertEveryStepOnceAsync(string cycleId, JsonElement status)
     {
         var indexAgent = await fx.ClientAsync("indexagent", "viewer");
+        var agents = await indexAgent.GetFromJsonAsync<JsonElement>("/api/v1/agents?limit=500");
         var seen = new Dictionary<(string, int), int>();
-        foreach (var agent in status.GetProperty("population_ids").EnumerateArray().Select(a => a.GetString()!))
+        foreach (var agent in agents.GetProperty("agents").EnumerateArray().Select(a => a.GetProperty("id").GetString()!))
         {
             var page = await indexAgent.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{agent}/candidates?limit=1000");
             foreach (var candidate in page.GetProperty("candidates").EnumerateArray()
@@ -159,12 +160,22 @@ public sealed class CycleTests(DeanAppFixture fx, ITestOutputHelper output)
     {
         Assert.True(fx.App.ResourceNotifications.TryGetCurrentState(resource, out var state));
         var pid = int.Parse(state!.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value!.ToString()!);
-        Process.GetProcessById(pid).Kill();
+        using (var process = Process.GetProcessById(pid))
+        {
+            process.Kill(); // SIGKILL: no graceful shutdown, the Hangfire worker dies mid-job
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
         output.WriteLine($"killed {resource} (pid {pid})");
-        await fx.App.ResourceNotifications.WaitForResourceAsync(resource, s => s.Snapshot.State?.Text is "Exited" or "Finished" or "FailedToStart")
-            .WaitAsync(TimeSpan.FromSeconds(60));
+        // DCP notices the exit on its own schedule; start again as soon as it accepts the command.
         var commands = fx.App.Services.GetRequiredService<ResourceCommandService>();
-        var result = await commands.ExecuteCommandAsync(resource, "resource-start");
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        ExecuteCommandResult result;
+        while (!(result = await commands.ExecuteCommandAsync(resource, "resource-start")).Success && DateTime.UtcNow < deadline)
+        {
+            fx.App.ResourceNotifications.TryGetCurrentState(resource, out var now);
+            output.WriteLine($"start refused ({result.Message}); state {now?.Snapshot.State?.Text}");
+            await Task.Delay(2000);
+        }
         Assert.True(result.Success, result.Message);
         await fx.App.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(TimeSpan.FromSeconds(120));
     }
