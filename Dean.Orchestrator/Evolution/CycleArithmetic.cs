@@ -5,8 +5,8 @@ public static class CycleArithmetic
 {
     /// <summary>
     /// An agent's allocation target for one generation: base × clamp(0.5 + efficiency, 0.5, 2.0), within
-    /// <c>token_limit_per_generation</c> and <c>max_tokens_per_agent</c>. The base spreads the cycle's budget evenly over
-    /// its agent-generations, so a cycle that is not starved lasts all its generations.
+    /// <c>token_limit_per_generation</c> and <c>max_tokens_per_agent</c>. The base spreads a budget (the pool's
+    /// remainder) evenly over the agent-generations still to come, so a cycle that is not starved lasts all its generations.
     /// </summary>
     public static long GenerationAllocation(long cycleBudget, int populationSize, int generations, double efficiency,
         long tokenLimitPerGeneration, long maxTokensPerAgent)

@@ -127,10 +127,14 @@ public sealed class CycleRunner(
             }
         }
 
+        // What the pool still holds, spread over the agents and generations still to come: a population that grew
+        // (children, forks) shares what is left rather than what the cycle started with.
+        var poolLeft = (await economy.GetAccountAsync(cycle.Pool, ct))?.Remaining ?? 0;
+        var generationsLeft = cycle.TotalGenerations - generation + 1;
         var funded = new List<IndexAgentClient.Agent>();
         foreach (var agent in agents.Where(a => !done.Contains(a.Id)))
         {
-            var target = CycleArithmetic.GenerationAllocation(cycle.TokenBudget, Math.Max(1, agents.Count), cycle.TotalGenerations,
+            var target = CycleArithmetic.GenerationAllocation(poolLeft, Math.Max(1, agents.Count), generationsLeft,
                 agent.TokenEfficiency ?? 0, constraints.TokenLimitPerGeneration, constraints.MaxTokensPerAgent);
             var topUp = CycleArithmetic.TopUp(target, agent.TokenBudget.Remaining);
             if (topUp > 0)
