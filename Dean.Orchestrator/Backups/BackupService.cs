@@ -1,3 +1,4 @@
+using Dean.ServiceDefaults.Http;
 using System.Text.Json;
 using Dapper;
 using Dean.Orchestrator.Auth;
@@ -449,7 +450,7 @@ public sealed class BackupService(
         {
             try
             {
-                var health = await http.CreateClient($"health-{service}").GetFromJsonAsync<JsonElement>("/health", ct);
+                var health = await http.CreateClient(ServiceClientExtensions.HealthClientName(service)).GetFromJsonAsync<JsonElement>("/health", ct);
                 versions[service] = health.GetProperty("version").GetString() ?? "unknown";
             }
             catch (Exception ex) when (ex is HttpRequestException or JsonException or KeyNotFoundException or TaskCanceledException)

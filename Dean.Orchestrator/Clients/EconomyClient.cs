@@ -76,7 +76,7 @@ public sealed class EconomyClient(HttpClient http)
             var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Json, ct);
             return new AllocationResult(null, problem.TryGetProperty("detail", out var detail) ? detail.GetString() : "budget exceeded");
         }
-        await EnsureSuccessAsync(response, ct);
+        await DownstreamException.ThrowIfFailedAsync(response, ct);
         return new AllocationResult(await response.Content.ReadFromJsonAsync<Allocation>(Json, ct), null);
     }
 
@@ -86,7 +86,7 @@ public sealed class EconomyClient(HttpClient http)
         using var response = await http.PostAsJsonAsync("/api/v1/economy/return",
             new { agent_id = accountId, to = toPool, idempotency_key = idempotencyKey }, Json, ct);
         if (response.StatusCode == HttpStatusCode.NotFound) return 0;
-        await EnsureSuccessAsync(response, ct);
+        await DownstreamException.ThrowIfFailedAsync(response, ct);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(Json, ct);
         return body.TryGetProperty("returned", out var returned) ? returned.GetInt64() : 0;
     }
@@ -94,15 +94,8 @@ public sealed class EconomyClient(HttpClient http)
     public async Task<JsonElement> PostAsync(string path, object body, CancellationToken ct)
     {
         using var response = await http.PostAsJsonAsync(path, body, Json, ct);
-        await EnsureSuccessAsync(response, ct);
+        await DownstreamException.ThrowIfFailedAsync(response, ct);
         return await response.Content.ReadFromJsonAsync<JsonElement>(Json, ct);
-    }
-
-    internal static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken ct)
-    {
-        if (response.IsSuccessStatusCode) return;
-        var body = await response.Content.ReadAsStringAsync(ct);
-        throw new DownstreamException(response.StatusCode, $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.AbsolutePath} answered {(int)response.StatusCode}: {body}", body);
     }
 }
 
@@ -111,4 +104,12 @@ public sealed class DownstreamException(HttpStatusCode status, string message, s
 {
     public HttpStatusCode Status { get; } = status;
     public string Body { get; } = body;
+
+    /// <summary>Throws with the service's answer when the response is not a success.</summary>
+    public static async Task ThrowIfFailedAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        if (response.IsSuccessStatusCode) return;
+        var body = await response.Content.ReadAsStringAsync(ct);
+        throw new DownstreamException(response.StatusCode, $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.AbsolutePath} answered {(int)response.StatusCode}: {body}", body);
+    }
 }

@@ -32,7 +32,7 @@ public sealed class IndexAgentClient(HttpClient http)
     {
         using var response = await http.PostAsJsonAsync("/api/v1/agents",
             new { goal, target, token_budget = tokenBudget, cycle_id = cycleId }, Json, ct);
-        await EconomyClient.EnsureSuccessAsync(response, ct);
+        await DownstreamException.ThrowIfFailedAsync(response, ct);
         return (await response.Content.ReadFromJsonAsync<Agent>(Json, ct))!;
     }
 
@@ -40,7 +40,7 @@ public sealed class IndexAgentClient(HttpClient http)
     {
         using var response = await http.GetAsync($"/api/v1/agents/{Uri.EscapeDataString(id)}", ct);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
-        await EconomyClient.EnsureSuccessAsync(response, ct);
+        await DownstreamException.ThrowIfFailedAsync(response, ct);
         return await response.Content.ReadFromJsonAsync<Agent>(Json, ct);
     }
 
@@ -70,7 +70,7 @@ public sealed class IndexAgentClient(HttpClient http)
             new { seed, cycle_id = cycleId, generation }, Json, ct);
         if (response.StatusCode == HttpStatusCode.Conflict)
             return new StepResult(null, false, null, null, 0, 0, "budget_exceeded");
-        await EconomyClient.EnsureSuccessAsync(response, ct);
+        await DownstreamException.ThrowIfFailedAsync(response, ct);
         return (await response.Content.ReadFromJsonAsync<StepResult>(Json, ct))!;
     }
 
@@ -84,14 +84,14 @@ public sealed class IndexAgentClient(HttpClient http)
             ca_rules = caRules,
             diversity_threshold = diversityThreshold,
         }, Json, ct);
-        await EconomyClient.EnsureSuccessAsync(response, ct);
+        await DownstreamException.ThrowIfFailedAsync(response, ct);
         return (await response.Content.ReadFromJsonAsync<PopulationResult>(Json, ct))!;
     }
 
     public async Task<JsonElement> DiversityAsync(IReadOnlyList<string> populationIds, CancellationToken ct)
     {
         using var response = await http.PostAsJsonAsync("/api/v1/diversity/population", new { population_ids = populationIds }, Json, ct);
-        await EconomyClient.EnsureSuccessAsync(response, ct);
+        await DownstreamException.ThrowIfFailedAsync(response, ct);
         return await response.Content.ReadFromJsonAsync<JsonElement>(Json, ct);
     }
 
@@ -99,7 +99,7 @@ public sealed class IndexAgentClient(HttpClient http)
     {
         using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, options: Json) };
         using var response = await http.SendAsync(request, ct);
-        await EconomyClient.EnsureSuccessAsync(response, ct);
+        await DownstreamException.ThrowIfFailedAsync(response, ct);
         return response.Content.Headers.ContentLength == 0 ? default : await response.Content.ReadFromJsonAsync<JsonElement>(Json, ct);
     }
 }

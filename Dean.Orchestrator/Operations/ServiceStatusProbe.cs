@@ -1,3 +1,4 @@
+using Dean.ServiceDefaults.Http;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -30,7 +31,7 @@ public sealed class ServiceStatusProbe(IHttpClientFactory http, NpgsqlDataSource
         var stopwatch = Stopwatch.StartNew();
         try
         {
-            using var response = await http.CreateClient($"health-{service}").GetAsync("/health", ct);
+            using var response = await http.CreateClient(ServiceClientExtensions.HealthClientName(service)).GetAsync("/health", ct);
             var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
             return new ServiceStatus(body.GetProperty("status").GetString() ?? "unknown", Elapsed(stopwatch),
                 body.GetProperty("version").GetString(), time.GetUtcNow().UtcDateTime, null);

@@ -21,12 +21,15 @@ public static class ServiceClientExtensions
             .AddHttpMessageHandler<ServiceIdentityHandler>();
     }
 
+    /// <summary>The named client (no identity token, 5 s timeout) that reaches another service's operational endpoints.</summary>
+    public static string HealthClientName(string service) => $"health-{service}";
+
     /// <summary>A health component for another DEAN service this one depends on (degraded when it does not answer).</summary>
     public static IHostApplicationBuilder AddServiceDependency(this IHostApplicationBuilder builder, string service)
     {
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(service,
             sp => new ServiceAliveHealthCheck(sp.GetRequiredService<IHttpClientFactory>(), service), HealthStatus.Degraded, ["services"]));
-        builder.Services.AddHttpClient(ServiceAliveHealthCheck.ClientName(service), c =>
+        builder.Services.AddHttpClient(HealthClientName(service), c =>
         {
             c.BaseAddress = new Uri($"http://{service}");
             c.Timeout = TimeSpan.FromSeconds(5);
@@ -36,13 +39,11 @@ public static class ServiceClientExtensions
 
     private sealed class ServiceAliveHealthCheck(IHttpClientFactory factory, string service) : IHealthCheck
     {
-        public static string ClientName(string service) => $"health-{service}";
-
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
-                using var response = await factory.CreateClient(ClientName(service)).GetAsync(Extensions.AlivenessEndpointPath, cancellationToken);
+                using var response = await factory.CreateClient(HealthClientName(service)).GetAsync(Extensions.AlivenessEndpointPath, cancellationToken);
                 return response.IsSuccessStatusCode
                     ? HealthCheckResult.Healthy()
                     : new HealthCheckResult(context.Registration.FailureStatus, $"{service} answered {(int)response.StatusCode}");
