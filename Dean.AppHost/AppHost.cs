@@ -19,7 +19,7 @@ var indexAgent = builder.AddProject<Projects.Dean_IndexAgent>("indexagent")
     .WithEnvironment("IndexAgent__WorkspaceRoot", Path.Combine(infra.DataDirectory, "workspace"))
     .WithEnvironment("IndexAgent__SamplesRoot", Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "samples")));
 
-builder.AddProject<Projects.Dean_Orchestrator>("orchestrator")
+var orchestrator = builder.AddProject<Projects.Dean_Orchestrator>("orchestrator")
     .WithDeanDefaults(database, redis, signingKey)
     .WithReference(economy).WaitFor(economy)
     .WithReference(indexAgent).WaitFor(indexAgent)
@@ -29,6 +29,6 @@ builder.AddProject<Projects.Dean_Orchestrator>("orchestrator")
     .WithHttpEndpoint(port: 8080, name: "airflow")
     .WithAdminPassword(builder);
 
-builder.AddDeanPrometheus(infra);
+builder.AddDeanPrometheus(infra, economy, indexAgent, orchestrator);
 
 builder.Build().Run();

@@ -46,6 +46,9 @@ public sealed class DeanAppFixture : IAsyncLifetime
             $"Infra:DataDir={DataDirectory}",
             $"DEAN_ADMIN_PASSWORD={AdminPassword}",
             $"Parameters:jwt-signing-key={SigningKey}",
+            // Prometheus from the AppHost, as operators switch it on; a short interval so tests see scrapes soon.
+            "Monitoring:Prometheus=true",
+            "Monitoring:ScrapeInterval=2s",
         ]);
         App = await builder.BuildAsync().WaitAsync(StartTimeout);
         await App.StartAsync().WaitAsync(StartTimeout);

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
 using Dean.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -59,6 +61,50 @@ public sealed partial class MonitoringTests(DeanAppFixture fx, ITestOutputHelper
             output.WriteLine(text);
             Assert.True(process.ExitCode == 0, $"promtool {args}: {text}");
         }
+    }
+
+    [Fact]
+    public async Task Prometheus_started_by_the_AppHost_scrapes_the_three_services_and_evaluates_every_alert_rule()
+    {
+        Assert.True(File.Exists("/usr/bin/prometheus") || File.Exists("/usr/local/bin/prometheus"),
+            "prometheus is not installed: ops/prerequisites.sh (run by test.sh) installs the Debian package");
+        await fx.App.ResourceNotifications.WaitForResourceHealthyAsync("prometheus").WaitAsync(TimeSpan.FromMinutes(2));
+        using var prometheus = fx.App.CreateHttpClient("prometheus", "http");
+        foreach (var service in DeanAppFixture.Services)
+            (await (await fx.ClientAsync(service, "viewer")).GetAsync("/api/v1/auth/me")).EnsureSuccessStatusCode();
+        var alerts = RuleExpressions().Count;
+        var expectedAlerts = File.ReadAllLines(Path.Combine(Monitoring, "alerts.yml"))
+            .Select(l => l.Trim()).Where(l => l.StartsWith("- alert: ", StringComparison.Ordinal)).Select(l => l["- alert: ".Length..]).ToHashSet();
+        Assert.Equal(alerts, expectedAlerts.Count);
+
+        Dictionary<string, string> targets = [];
+        Dictionary<string, string> ruleHealth = [];
+        List<string?> services = [];
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            using var targetsBody = JsonDocument.Parse(await prometheus.GetStringAsync("/api/v1/targets?state=active"));
+            targets = targetsBody.RootElement.GetProperty("data").GetProperty("activeTargets").EnumerateArray()
+                .ToDictionary(t => t.GetProperty("labels").GetProperty("service").GetString()!, t => t.GetProperty("health").GetString()!);
+            using var rulesBody = JsonDocument.Parse(await prometheus.GetStringAsync("/api/v1/rules?type=alert"));
+            ruleHealth = rulesBody.RootElement.GetProperty("data").GetProperty("groups").EnumerateArray()
+                .SelectMany(g => g.GetProperty("rules").EnumerateArray())
+                .ToDictionary(r => r.GetProperty("name").GetString()!, r => r.GetProperty("health").GetString()!);
+            // The scraped series are queryable: a DEAN metric from each service.
+            using var query = JsonDocument.Parse(await prometheus.GetStringAsync("/api/v1/query?query=" +
+                Uri.EscapeDataString("count by (service) (dean_api_requests_total)")));
+            services = query.RootElement.GetProperty("data").GetProperty("result").EnumerateArray()
+                .Select(r => r.GetProperty("metric").GetProperty("service").GetString()).Order().ToList();
+            if (targets.Count == 3 && targets.Values.All(h => h == "up") && ruleHealth.Count > 0 && ruleHealth.Values.All(h => h == "ok")
+                && services.Count == 3) break;
+            await Task.Delay(1000);
+        }
+        output.WriteLine("targets: " + string.Join(", ", targets.Select(t => $"{t.Key}={t.Value}")));
+        output.WriteLine("alert rules: " + string.Join(", ", ruleHealth.Select(r => $"{r.Key}={r.Value}")));
+        Assert.Equal(["economy=up", "indexagent=up", "orchestrator=up"], targets.Select(t => $"{t.Key}={t.Value}").Order());
+        Assert.Equal(expectedAlerts.Order(), ruleHealth.Keys.Order());
+        Assert.All(ruleHealth, r => Assert.Equal("ok", r.Value));
+        Assert.Equal(["economy", "indexagent", "orchestrator"], services);
     }
 
     [Fact]
