@@ -67,6 +67,54 @@ public sealed class AccountBook
         ChangeSource(source, +amount, "allocation", id);
         Change(entry, +amount, 0, "allocation", amount, reference ?? source);
         entry.Touched = true;
+        // An allocation reopens a returned account.
+        entry.Returned = false;
+        entry.State = entry.State with { ReturnedAt = null };
+    }
+
+    /// <summary>A pool whose cycle ended: it was returned and nothing reopened it.</summary>
+    public bool IsClosed(string id) => id != Global && Get(id) is var e && (e.Returned || e.State.ReturnedAt is not null);
+
+    /// <summary>
+    /// Why <paramref name="id"/> cannot move to <paramref name="source"/>, or null when it can: an agent account with
+    /// nothing reserved whose source is the global budget or a closed pool. An open pool keeps its agents, so a running
+    /// cycle never loses one to an allocation from elsewhere.
+    /// </summary>
+    public string? RehomeRefusal(string id, string source)
+    {
+        var s = Get(id).State;
+        if (s.Source == source) return null;
+        if (s.IsPool || s.Suballocated != 0) return $"{id} is a pool funded by {s.Source}";
+        if (s.Reserved != 0) return $"{id} is funded by {s.Source} and has {s.Reserved} tokens reserved; settle or release them first";
+        if (s.Source != Global && !IsClosed(s.Source)) return $"{id} is funded by {s.Source}, which is still open: allocate from there";
+        return null;
+    }
+
+    /// <summary>
+    /// Moves an account to another source. Its unused tokens go back where they came from first (a closed pool passes
+    /// them on to the global budget); what is left is consumed, and its funding moves with the account (the old pool
+    /// hands it back, the new pool takes it on), so no source's unused tokens change and every pool still covers
+    /// exactly its accounts. The account keeps its history: consumed, value, efficiency.
+    /// </summary>
+    public void Rehome(string id, string source)
+    {
+        if (RehomeRefusal(id, source) is { } refusal) throw new InvalidOperationException(refusal);
+        var entry = Get(id);
+        var old = entry.State.Source;
+        if (old == source) return;
+        if (source != Global && Get(source).State.Source != Global) throw new InvalidOperationException($"{source} is not funded by the global budget");
+        var unused = entry.State.Unused;
+        ReturnToSource(id, unused, "refund");
+        if (old != Global) ReturnToSource(old, unused, "refund");
+        var carried = entry.State.Allocated;
+        if (carried > 0)
+        {
+            if (old != Global) Change(Get(old), -carried, -carried, "rehome", carried, id);
+            if (source != Global) Change(Get(source), +carried, +carried, "rehome", carried, id);
+        }
+        _movements.Add(new Movement(id, "rehome", carried, entry.State.Unused, entry.State.Unused, source));
+        entry.State = entry.State with { Source = source };
+        entry.SourceChanged = true;
     }
 
     /// <summary>Gives <paramref name="amount"/> of an account's unused allocation back to where it came from.</summary>
@@ -138,7 +186,8 @@ public sealed class AccountBook
         public long SuballocatedDelta { get; set; }
         public bool Touched { get; set; }
         public bool Returned { get; set; }
+        public bool SourceChanged { get; set; }
         public int? DecayHours { get; set; }
-        public bool Changed => IsNew || AllocatedDelta != 0 || SuballocatedDelta != 0 || Touched || Returned || DecayHours is not null;
+        public bool Changed => IsNew || AllocatedDelta != 0 || SuballocatedDelta != 0 || Touched || Returned || SourceChanged || DecayHours is not null;
     }
 }

@@ -10,7 +10,7 @@ public sealed record AllocationResponse(string AgentId, long AllocatedTokens, lo
 public sealed record ReturnResponse(string AgentId, long Returned, string To, long AgentAllocated, long Consumed, long Reserved);
 
 /// <summary>Allocation and return: moves between a source (the global budget or a cycle pool) and an account.</summary>
-public sealed class AccountOperations(NpgsqlDataSource db, IdempotentTransactions transactions, EconomyMetrics metrics)
+public sealed class AccountOperations(IdempotentTransactions transactions, EconomyMetrics metrics)
 {
     /// <param name="requestedTokens">tokens asked for; null when <paramref name="baseTokens"/> asks for the automatic allocation</param>
     public async Task<Outcome<AllocationResponse>> AllocateAsync(string agentId, long? requestedTokens, long? baseTokens, Priority priority, string? purpose,
@@ -19,14 +19,13 @@ public sealed class AccountOperations(NpgsqlDataSource db, IdempotentTransaction
         var outcome = await transactions.RunAsync<AllocationResponse>(key, "allocate", async (c, tx) =>
         {
             var source = from ?? AccountBook.Global;
-            var (settings, book) = await AccountStore.LockAsync(c, tx, from is null ? [agentId] : [agentId, from]);
+            var (settings, book) = await AccountStore.LockWithSourceAsync(c, tx, agentId, from);
             var requested = requestedTokens ?? Math.Max(1, AllocationPolicy.Automatic(baseTokens!.Value, book.Find(agentId)?.Efficiency ?? 0,
                 await c.ExecuteScalarAsync<long>("SELECT max_tokens_per_agent FROM economy_constraints WHERE id = 1", transaction: tx)));
             if (from is not null && book.Find(from) is null)
                 return Outcome<AllocationResponse>.Refused(Refusal.NotFound($"pool {from} has no allocation"));
-            if (book.Find(agentId) is { } existing && existing.Source != source)
-                return Outcome<AllocationResponse>.Refused(Refusal.Conflict("source_mismatch",
-                    $"{agentId} is funded by {existing.Source}, so further allocations must come from there too"));
+            if (book.Find(agentId) is { } existing && existing.Source != source && book.RehomeRefusal(agentId, source) is { } refusal)
+                return Outcome<AllocationResponse>.Refused(Refusal.Conflict("source_mismatch", refusal));
 
             var reserve = from is null ? settings.Reserve : 0;
             var decision = AllocationPolicy.Decide(requested, priority, book.Unused(source), reserve);
@@ -36,12 +35,14 @@ public sealed class AccountOperations(NpgsqlDataSource db, IdempotentTransaction
                     $"{source} cannot fund {requested} tokens at {priority.ToString().ToLowerInvariant()} priority " +
                     $"({Math.Max(0, book.Unused(source) - AllocationPolicy.HeldBack(priority, reserve))} usable)"));
             }
+            if (book.Find(agentId) is { } moving && moving.Source != source) book.Rehome(agentId, source);
+            var movementsBefore = book.Movements.Count;
             book.Allocate(agentId, source, decision.Granted, purpose);
             var ledgerIds = await AccountStore.WriteAsync(c, tx, book, key);
             var remaining = from is null ? Math.Max(0, book.Unused(AccountBook.Global) - reserve) : book.Unused(from);
-            // Movements are recorded source first, then the account: the account's row is the allocation's id.
+            // The allocation's movements come last, source first, then the account: the account's row is its id.
             return Outcome<AllocationResponse>.Ok(new AllocationResponse(agentId, decision.Granted, requested, remaining,
-                ledgerIds[1], priority, source, book.Find(agentId)!.Allocated));
+                ledgerIds[movementsBefore + 1], priority, source, book.Find(agentId)!.Allocated));
         }, ct);
         if (!outcome.Replayed)
         {
@@ -58,12 +59,10 @@ public sealed class AccountOperations(NpgsqlDataSource db, IdempotentTransaction
     public Task<Outcome<ReturnResponse>> ReturnAsync(string agentId, string? to, string? key, CancellationToken ct) =>
         transactions.RunAsync<ReturnResponse>(key, "return", async (c, tx) =>
         {
-            // The source never changes once an account exists, so reading it before locking is safe.
-            var current = await AccountStore.FindAsync(db, agentId, ct);
-            if (current is null) return Outcome<ReturnResponse>.Refused(Refusal.NotFound($"agent {agentId} has no allocation"));
+            var (_, book) = await AccountStore.LockWithSourceAsync(c, tx, agentId, null);
+            if (book.Find(agentId) is not { } current) return Outcome<ReturnResponse>.Refused(Refusal.NotFound($"agent {agentId} has no allocation"));
             if (to is not null && to != current.Source)
                 return Outcome<ReturnResponse>.Refused(Refusal.Conflict("source_mismatch", $"{agentId} was funded by {current.Source}, not {to}"));
-            var (_, book) = await AccountStore.LockAsync(c, tx, current.Source == AccountBook.Global ? [agentId] : [agentId, current.Source]);
             var returned = book.Unused(agentId);
             book.ReturnToSource(agentId, returned, "refund");
             book.MarkReturned(agentId);

@@ -39,6 +39,24 @@ public static class AccountStore
         return (settings, new AccountBook(settings.GlobalBudget, settings.Allocated, rows));
     }
 
+    /// <summary>
+    /// Settings, an account, the account's source and <paramref name="from"/>, locked. The source is read before the
+    /// lock and may change until the settings row is held (a re-home): then the locks are taken again with the new one.
+    /// Re-locking rows this transaction holds is free, and the settings row, always first, keeps the order deadlock-free.
+    /// </summary>
+    public static async Task<(SettingsRow Settings, AccountBook Book)> LockWithSourceAsync(NpgsqlConnection c, NpgsqlTransaction tx, string id, string? from)
+    {
+        var source = await c.ExecuteScalarAsync<string?>("SELECT source FROM economy_accounts WHERE account_id = @id", new { id }, tx);
+        while (true)
+        {
+            var ids = new[] { id, from, source }.Where(x => x is not null && x != AccountBook.Global).Select(x => x!).ToArray();
+            var (settings, book) = await LockAsync(c, tx, ids);
+            var locked = book.Find(id)?.Source;
+            if (locked == source || locked == AccountBook.Global) return (settings, book);
+            source = locked;
+        }
+    }
+
     /// <summary>Writes the book's changes as deltas (the rows are locked) and its ledger rows; returns the ledger ids.</summary>
     public static async Task<long[]> WriteAsync(NpgsqlConnection c, NpgsqlTransaction tx, AccountBook book, string? idempotencyKey)
     {
@@ -59,6 +77,7 @@ public static class AccountStore
                 ? "INSERT INTO economy_accounts (account_id, source, allocated, suballocated) VALUES (@id, @source, @allocated, @suballocated)"
                 : """
                   UPDATE economy_accounts SET
+                      source = @source,
                       allocated = allocated + @allocated,
                       suballocated = suballocated + @suballocated,
                       last_activity_at = CASE WHEN @touched THEN now() ELSE last_activity_at END,

@@ -146,6 +146,14 @@ public sealed class AgentService(
         await RefreshActiveGaugeAsync(ct);
     }
 
+    /// <summary>A budget_exhausted agent that could reserve a step again (it was funded since).</summary>
+    public async Task ReactivateAsync(string id, CancellationToken ct)
+    {
+        await agents.SetStatusAsync(id, AgentStatus.Active, null, ct);
+        await registry.SetAsync(id, AgentStatus.Active);
+        await RefreshActiveGaugeAsync(ct);
+    }
+
     public async Task RefreshActiveGaugeAsync(CancellationToken ct) => metrics.SetActiveAgents(await agents.CountActiveAsync(ct));
 
     /// <summary>Gives the agent's unused allocation back to the pool it came from; 0 when there was nothing (or no account).</summary>

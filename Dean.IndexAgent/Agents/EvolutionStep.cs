@@ -62,7 +62,8 @@ public sealed class EvolutionStep(
         using var held = await locks.AcquireAsync(agentId, ct);
         var agent = await agents.FindAsync(agentId, ct);
         if (agent is null) return new StepResult.NotFound();
-        if (agent.Status != AgentStatus.Active) return new StepResult.NotActive(agent.Status);
+        // A budget_exhausted agent tries again: the reservation decides whether it was funded since.
+        if (agent.Status is not (AgentStatus.Active or AgentStatus.BudgetExhausted)) return new StepResult.NotActive(agent.Status);
         var target = await targets.FindAsync(agent.Target, ct) ?? throw new InvalidOperationException($"target {agent.Target} of {agentId} is missing");
 
         var scope = new EvolveScope(target.Task.Evolve);
@@ -109,6 +110,11 @@ public sealed class EvolutionStep(
             if (bound <= 0) throw new EconomyRefusedException("budget_exceeded", $"{agentId} has no tokens left");
             reservation = await economy.ReserveAsync(agentId, bound, $"reserve:{stepKey}", ct);
             reserveMs = Lap();
+            if (agent.Status == AgentStatus.BudgetExhausted)
+            {
+                await agentService.ReactivateAsync(agentId, CancellationToken.None);
+                logger.LogInformation("{Agent} is active again: its budget was topped up", agentId);
+            }
         }
         catch (EconomyRefusedException ex)
         {

@@ -38,7 +38,9 @@ public sealed class CycleLauncher(CycleStore cycles, EconomyClient economy, Inde
         {
             var agent = await indexAgent.GetAgentAsync(id, ct);
             if (agent is null) return Invalid("population_ids", $"agent '{id}' does not exist");
-            if (agent.Status != "active") return Invalid("population_ids", $"agent '{id}' is {agent.Status}, not active");
+            // A budget_exhausted agent may join: the cycle funds it from its own pool.
+            if (agent.Status is not ("active" or "budget_exhausted"))
+                return Invalid("population_ids", $"agent '{id}' is {agent.Status}, not active or budget_exhausted");
         }
 
         var constraints = await economy.GetConstraintsAsync(ct);

@@ -114,7 +114,8 @@ public sealed class CycleRunner(
         var agents = new List<IndexAgentClient.Agent>();
         foreach (var id in cycle.PopulationIds)
         {
-            if (await indexAgent.GetAgentAsync(id, ct) is { Status: "active" } agent) agents.Add(agent);
+            // budget_exhausted agents are funded below like the others; a funded step makes them active again.
+            if (await indexAgent.GetAgentAsync(id, ct) is { Status: "active" or "budget_exhausted" } agent) agents.Add(agent);
         }
         if (resuming)
         {

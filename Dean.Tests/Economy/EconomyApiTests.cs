@@ -182,6 +182,21 @@ public sealed class EconomyApiTests(DeanAppFixture fx)
         var budgetEnd = await (await _kit.ViewerAsync()).GetFromJsonAsync<JsonElement>("/api/v1/economy/budget");
         Assert.Equal(globalBefore - 7_500, budgetEnd.GetProperty("allocated").GetInt64());
         await _kit.AssertInvariantsAsync();
+
+        // The pool is closed now: a global allocation moves the agent to the global budget, carrying its consumed 2,500.
+        var (rehomeStatus, rehomed) = await EconomyKit.PostAsync(op, "/api/v1/economy/allocate", new { agent_id = agent, requested_tokens = 1_000, priority = "normal" });
+        Assert.Equal(HttpStatusCode.OK, rehomeStatus);
+        Assert.Equal("global", rehomed.GetProperty("source").GetString());
+        var moved = await _kit.AgentAsync(agent);
+        Assert.Equal(("global", 3_500L, 2_500L, 1_000L), (moved.GetProperty("source").GetString(), moved.GetProperty("allocated").GetInt64(),
+            moved.GetProperty("consumed").GetInt64(), moved.GetProperty("remaining").GetInt64()));
+        var closedPool = await _kit.AgentAsync(pool);
+        Assert.Equal((0L, 0L), (closedPool.GetProperty("suballocated").GetInt64(), closedPool.GetProperty("remaining").GetInt64()));
+        var budgetRehomed = await (await _kit.ViewerAsync()).GetFromJsonAsync<JsonElement>("/api/v1/economy/budget");
+        Assert.Equal(globalBefore - 7_500 + 1_000, budgetRehomed.GetProperty("allocated").GetInt64());
+        var history = await (await _kit.ViewerAsync()).GetFromJsonAsync<JsonElement>($"/api/v1/economy/transactions?agent_id={Uri.EscapeDataString(agent)}&limit=2");
+        Assert.Equal(["allocation", "rehome"], history.GetProperty("transactions").EnumerateArray().Select(t => t.GetProperty("type").GetString()));
+        await _kit.AssertInvariantsAsync();
     }
 
     [Fact]

@@ -184,6 +184,13 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
         Assert.Equal(0, details.GetProperty("token_budget").GetProperty("used").GetInt64());
         var candidates = await client.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{id}/candidates");
         Assert.Equal(0, candidates.GetProperty("total").GetInt64());
+
+        // Funded again, it takes its next step and is active again.
+        var economy = await fx.ClientAsync("economy", "operator");
+        (await economy.PostAsJsonAsync("/api/v1/economy/allocate", new { agent_id = id, requested_tokens = 20_000, priority = "normal" })).EnsureSuccessStatusCode();
+        var step = await client.PostAsJsonAsync($"/api/v1/agents/{id}/evolve", new { });
+        Assert.True(step.IsSuccessStatusCode, await step.Content.ReadAsStringAsync());
+        Assert.Equal("active", (await client.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{id}")).GetProperty("status").GetString());
     }
 
     [Fact]
