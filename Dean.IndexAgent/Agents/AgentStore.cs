@@ -77,6 +77,12 @@ public sealed class AgentStore(NpgsqlDataSource db)
         return await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM agents WHERE status = 'active'");
     }
 
+    public async Task SetTokenBudgetAsync(string id, long tokenBudget, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync("UPDATE agents SET token_budget = @tokenBudget, updated_at = now() WHERE id = @id", new { id, tokenBudget });
+    }
+
     public async Task SetStatusAsync(string id, string status, string? reason, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);

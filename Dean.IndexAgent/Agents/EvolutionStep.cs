@@ -65,6 +65,7 @@ public sealed class EvolutionStep(
         // A budget_exhausted agent tries again: the reservation decides whether it was funded since.
         if (agent.Status is not (AgentStatus.Active or AgentStatus.BudgetExhausted)) return new StepResult.NotActive(agent.Status);
         var target = await targets.FindAsync(agent.Target, ct) ?? throw new InvalidOperationException($"target {agent.Target} of {agentId} is missing");
+        agent = await SyncBudgetAsync(agent, ct);
 
         var scope = new EvolveScope(target.Task.Evolve);
         var paths = await ScopedPathsAsync(agent, scope, ct);
@@ -223,6 +224,19 @@ public sealed class EvolutionStep(
         var paths = (await GitCli.TrackedFilesAsync(agent.WorktreePath, ct)).Where(scope.InScope).Order(StringComparer.Ordinal).ToList();
         _scopedPaths[agent.WorktreePath] = (agent.HeadCommit, paths);
         return paths;
+    }
+
+    /// <summary>
+    /// The Economy holds the agent's budget: top-ups from a cycle's pool or an operator happen there. The step's bound
+    /// and the agent's <c>token_budget</c> (used + remaining) follow the account, not the budget it was created with.
+    /// </summary>
+    private async Task<Agent> SyncBudgetAsync(Agent agent, CancellationToken ct)
+    {
+        if (await economy.GetAccountAsync(agent.Id, ct) is not { } account) return agent;
+        var total = agent.TokensUsed + account.Remaining;
+        if (total == agent.TokenBudget) return agent;
+        await agents.SetTokenBudgetAsync(agent.Id, total, ct);
+        return agent with { TokenBudget = total };
     }
 
     private static string Reason(string? refusal, EvaluationVerdict? verdict, double? previous)

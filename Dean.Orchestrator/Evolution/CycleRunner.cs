@@ -137,12 +137,14 @@ public sealed class CycleRunner(
         {
             var target = CycleArithmetic.GenerationAllocation(poolLeft, Math.Max(1, agents.Count), generationsLeft,
                 agent.TokenEfficiency ?? 0, constraints.TokenLimitPerGeneration, constraints.MaxTokensPerAgent);
-            var topUp = CycleArithmetic.TopUp(target, agent.TokenBudget.Remaining);
+            // The Economy's account is the budget's truth (the IndexAgent's copy catches up at the agent's next step).
+            var remaining = (await economy.GetAccountAsync(agent.Id, ct))?.Remaining ?? 0;
+            var topUp = CycleArithmetic.TopUp(target, remaining);
             if (topUp > 0)
             {
                 var allocation = await economy.AllocateAsync(agent.Id, topUp, "normal", $"{cycle.Id} generation {generation}", cycle.Pool,
                     $"{cycle.Id}:g{generation}:fund:{agent.Id}", ct);
-                if (allocation.Refused && agent.TokenBudget.Remaining <= 0) continue;
+                if (allocation.Refused && remaining <= 0) continue;
             }
             funded.Add(agent);
         }

@@ -190,7 +190,14 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
         (await economy.PostAsJsonAsync("/api/v1/economy/allocate", new { agent_id = id, requested_tokens = 20_000, priority = "normal" })).EnsureSuccessStatusCode();
         var step = await client.PostAsJsonAsync($"/api/v1/agents/{id}/evolve", new { });
         Assert.True(step.IsSuccessStatusCode, await step.Content.ReadAsStringAsync());
-        Assert.Equal("active", (await client.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{id}")).GetProperty("status").GetString());
+        var after = await client.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{id}");
+        Assert.Equal("active", after.GetProperty("status").GetString());
+        // Its budget is the Economy's: the top-up shows in token_budget.
+        var account = await economy.GetFromJsonAsync<JsonElement>($"/api/v1/economy/agents/{id}");
+        var budget = after.GetProperty("token_budget");
+        Assert.Equal(account.GetProperty("remaining").GetInt64(), budget.GetProperty("remaining").GetInt64());
+        Assert.Equal(account.GetProperty("consumed").GetInt64(), budget.GetProperty("used").GetInt64());
+        Assert.True(budget.GetProperty("total").GetInt64() > 20_000, budget.ToString());
     }
 
     [Fact]
