@@ -113,6 +113,41 @@ public sealed class CycleTests(DeanAppFixture fx, ITestOutputHelper output)
         Assert.Equal("cycle_ended", types[^1]);
     }
 
+    [Fact]
+    public async Task An_agent_of_an_ended_cycle_joins_a_new_cycle_funded_by_the_new_pool()
+    {
+        var orchestrator = await fx.ClientAsync("orchestrator", "operator");
+        var first = await orchestrator.PostAsJsonAsync("/api/v1/evolution/start", new { population_size = 3, generations = 1, token_budget = 3_000 });
+        var firstId = (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("cycle_id").GetString()!;
+        var firstStatus = await WaitForEndAsync(orchestrator, firstId);
+        var indexAgent = await fx.ClientAsync("indexagent", "viewer");
+        string? veteran = null;
+        foreach (var id in firstStatus.GetProperty("population_ids").EnumerateArray().Select(a => a.GetString()!))
+        {
+            var agent = await indexAgent.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{id}");
+            if (agent.GetProperty("status").GetString() is "active" or "budget_exhausted") { veteran = id; break; }
+        }
+        Assert.NotNull(veteran);
+        var economy = await fx.ClientAsync("economy", "viewer");
+        Assert.Equal($"cycle:{firstId}", (await economy.GetFromJsonAsync<JsonElement>($"/api/v1/economy/agents/{veteran}")).GetProperty("source").GetString());
+
+        var second = await orchestrator.PostAsJsonAsync("/api/v1/evolution/start", new { population_ids = new[] { veteran }, generations = 2, token_budget = 20_000 });
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        var secondId = (await second.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("cycle_id").GetString()!;
+        var status = await WaitForEndAsync(orchestrator, secondId);
+        output.WriteLine(status.ToString());
+        Assert.Equal("completed", status.GetProperty("status").GetString());
+        var candidates = await indexAgent.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{veteran}/candidates?limit=1000");
+        Assert.Equal([1, 2], candidates.GetProperty("candidates").EnumerateArray()
+            .Where(c => c.GetProperty("cycle_id").ValueKind == JsonValueKind.String && c.GetProperty("cycle_id").GetString() == secondId)
+            .Select(c => c.GetProperty("generation").GetInt32()).Order());
+        // The new pool funded it; the old pool no longer counts it among its agents.
+        var account = await economy.GetFromJsonAsync<JsonElement>($"/api/v1/economy/agents/{veteran}");
+        Assert.Equal($"cycle:{secondId}", account.GetProperty("source").GetString());
+        Assert.Equal(0, (await economy.GetFromJsonAsync<JsonElement>($"/api/v1/economy/agents/cycle:{firstId}")).GetProperty("remaining").GetInt64());
+        await AssertPoolReturnedAsync(secondId);
+    }
+
     private async Task<List<string>> CreateAgentsAsync(int count)
     {
         var indexAgent = await fx.ClientAsync("indexagent", "operator");
