@@ -18,6 +18,9 @@ var indexAgent = builder.AddProject<Projects.Dean_IndexAgent>("indexagent")
     .WithReference(economy).WaitFor(economy)
     .WithEnvironment("IndexAgent__WorkspaceRoot", Path.Combine(infra.DataDirectory, "workspace"))
     .WithEnvironment("IndexAgent__SamplesRoot", Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "samples")));
+// The llm mutation operator's provider (Endpoint=...;Model=...;Key=...), when one is configured: ConnectionStrings:llm.
+if (!string.IsNullOrEmpty(builder.Configuration["ConnectionStrings:llm"]))
+    indexAgent.WithReference(builder.AddConnectionString("llm"));
 
 var orchestrator = builder.AddProject<Projects.Dean_Orchestrator>("orchestrator")
     .WithDeanDefaults(database, redis, signingKey)

@@ -253,9 +253,37 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
         var first = (await client.GetFromJsonAsync<JsonElement>("/api/v1/agents?status=active&limit=1")).GetProperty("agents");
         if (first.GetArrayLength() == 1)
         {
-            var llm = await client.PostAsJsonAsync($"/api/v1/agents/{first[0].GetProperty("id").GetString()}/evolve", new { @operator = "llm" });
-            Assert.Equal(HttpStatusCode.BadRequest, llm.StatusCode); // no llm connection string in the test AppHost
+            var unknown = await client.PostAsJsonAsync($"/api/v1/agents/{first[0].GetProperty("id").GetString()}/evolve", new { @operator = "oracle" });
+            Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task A_step_with_the_llm_operator_asks_the_provider_and_pays_its_reported_usage()
+    {
+        var client = await OperatorAsync();
+        var id = (await SpawnAsync(client, 50_000)).GetProperty("id").GetString()!;
+        var asked = fx.Llm.Requests.Count;
+        var step = await EvolveAsync(client, id, new { @operator = "llm" });
+
+        // One chat-completions call, authenticated with the configured key, showing the agent's program.
+        var request = fx.Llm.Requests.Skip(asked).Single();
+        Assert.Equal("/v1/chat/completions", request.Path);
+        Assert.Equal("Bearer sk-dean-tests", request.Authorization);
+        Assert.Equal("dean-stand-in", request.Body.GetProperty("model").GetString());
+        var prompt = ChatCompletionsStandIn.UserMessage(request.Body);
+        Assert.Contains("EVOLVE-BLOCK-START", prompt);
+        Assert.Contains("step = 2.0", prompt);
+
+        // Its edit was applied and evaluated, and the provider's usage is what was charged.
+        Assert.Equal("llm", step.GetProperty("operator").GetString());
+        Assert.Equal("passed", step.GetProperty("evaluation").GetString());
+        Assert.Equal(prompt.Length / 4 + 40, step.GetProperty("tokens_used").GetInt64());
+        var candidate = (await client.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{id}/candidates")).GetProperty("candidates")[0];
+        Assert.Contains("-    step = 2.0", candidate.GetProperty("diff").GetString());
+        Assert.Contains("+    step = 1.5", candidate.GetProperty("diff").GetString());
+        var account = await (await fx.ClientAsync("economy", "viewer")).GetFromJsonAsync<JsonElement>($"/api/v1/economy/agents/{id}");
+        Assert.Equal(step.GetProperty("tokens_used").GetInt64(), account.GetProperty("consumed").GetInt64());
     }
 
     [Fact]

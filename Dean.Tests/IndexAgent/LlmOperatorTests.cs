@@ -6,6 +6,7 @@ using Dean.IndexAgent;
 using Dean.IndexAgent.Agents;
 using Dean.IndexAgent.Operators;
 using Dean.IndexAgent.Operators.Llm;
+using Dean.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -22,7 +23,7 @@ public sealed class LlmOperatorTests
     [Fact]
     public async Task A_search_replace_answer_becomes_a_proposal_with_the_providers_usage()
     {
-        await using var server = new ChatServer("program.py\n<<<<<<< SEARCH\nstep = 2.0\n=======\nstep = 2.5\n>>>>>>> REPLACE\n", promptTokens: 900, completionTokens: 40);
+        await using var server = new ChatCompletionsStandIn("program.py\n<<<<<<< SEARCH\nstep = 2.0\n=======\nstep = 2.5\n>>>>>>> REPLACE\n", promptTokens: 900, completionTokens: 40);
         var op = Operator(server, "Endpoint=" + server.Endpoint + ";Model=test-model;Key=sk-test");
         Assert.Null(op.Unavailable);
 
@@ -49,7 +50,7 @@ public sealed class LlmOperatorTests
     [Fact]
     public async Task Usage_above_the_reservation_is_capped_and_a_bad_answer_is_a_failure()
     {
-        await using var server = new ChatServer("I would rather not edit anything.", promptTokens: 5000, completionTokens: 500);
+        await using var server = new ChatCompletionsStandIn("I would rather not edit anything.", promptTokens: 5000, completionTokens: 500);
         var op = Operator(server, $"Endpoint={server.Endpoint};Model=m");
         var proposal = await op.ProposeAsync(Context(), 2000, CancellationToken.None);
         Assert.NotNull(proposal.Failure);
@@ -59,7 +60,7 @@ public sealed class LlmOperatorTests
     [Fact]
     public async Task An_edit_outside_the_block_is_proposed_but_the_scope_refuses_it()
     {
-        await using var server = new ChatServer("program.py\n<<<<<<< SEARCH\nprint(step)\n=======\nprint(42)\n>>>>>>> REPLACE\n", 100, 10);
+        await using var server = new ChatCompletionsStandIn("program.py\n<<<<<<< SEARCH\nprint(step)\n=======\nprint(42)\n>>>>>>> REPLACE\n", 100, 10);
         var proposal = await Operator(server, $"Endpoint={server.Endpoint};Model=m").ProposeAsync(Context(), 2000, CancellationToken.None);
         var reason = new EvolveScope(["program.py"]).Check(new Dictionary<string, string> { ["program.py"] = Program }, proposal.Changes);
         Assert.NotNull(reason);
@@ -74,7 +75,7 @@ public sealed class LlmOperatorTests
         Assert.Contains("llm", op.Unavailable);
     }
 
-    private static LlmOperator Operator(ChatServer server, string connectionString)
+    private static LlmOperator Operator(ChatCompletionsStandIn server, string connectionString)
     {
         var (endpoint, model, key) = LlmOperator.ParseConnectionString(connectionString);
         var services = new ServiceCollection().AddSingleton(OperatorsExtensions.CreateChatClient(endpoint, model, key)).BuildServiceProvider();
@@ -83,59 +84,4 @@ public sealed class LlmOperatorTests
 
     private static ProposalContext Context() =>
         new("agent_llm", "lower the objective", Genome.Default, [EvolveFile.Create("program.py", Program)], 42, "last score 1.2", [], null);
-
-    /// <summary>A minimal OpenAI chat-completions endpoint: answers every request with the given text and usage.</summary>
-    private sealed class ChatServer : IAsyncDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly Task _loop;
-
-        public ChatServer(string answer, int promptTokens, int completionTokens)
-        {
-            var port = FreePort();
-            _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            _listener.Start();
-            Endpoint = $"http://127.0.0.1:{port}/v1";
-            _loop = Task.Run(async () =>
-            {
-                while (_listener.IsListening)
-                {
-                    HttpListenerContext context;
-                    try { context = await _listener.GetContextAsync(); }
-                    catch (Exception) { return; }
-                    using var reader = new StreamReader(context.Request.InputStream);
-                    var body = JsonDocument.Parse(await reader.ReadToEndAsync()).RootElement.Clone();
-                    lock (Requests) Requests.Add((context.Request.Url!.AbsolutePath, context.Request.Headers["Authorization"], body));
-                    var response = JsonSerializer.Serialize(new
-                    {
-                        id = "chatcmpl-test", @object = "chat.completion", created = 1_700_000_000, model = body.GetProperty("model").GetString(),
-                        choices = new[] { new { index = 0, message = new { role = "assistant", content = answer }, finish_reason = "stop" } },
-                        usage = new { prompt_tokens = promptTokens, completion_tokens = completionTokens, total_tokens = promptTokens + completionTokens },
-                    });
-                    var bytes = Encoding.UTF8.GetBytes(response);
-                    context.Response.ContentType = "application/json";
-                    context.Response.ContentLength64 = bytes.Length;
-                    await context.Response.OutputStream.WriteAsync(bytes);
-                    context.Response.Close();
-                }
-            });
-        }
-
-        public string Endpoint { get; }
-        public List<(string Path, string? Authorization, JsonElement Body)> Requests { get; } = [];
-
-        public async ValueTask DisposeAsync()
-        {
-            _listener.Stop();
-            _listener.Close();
-            await _loop;
-        }
-
-        private static int FreePort()
-        {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            return ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-    }
 }

@@ -31,6 +31,9 @@ public sealed class DeanAppFixture : IAsyncLifetime
     public string SigningKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), $"dean-test-{Guid.NewGuid():N}");
     public DistributedApplication App { get; private set; } = null!;
+
+    /// <summary>The LLM provider the IndexAgent's <c>llm</c> operator talks to: it lowers <c>step</c> in the program it is shown.</summary>
+    public ChatCompletionsStandIn Llm { get; } = new(LowerTheStep);
     public TimeSpan TimeToHealthy { get; private set; }
 
     public async Task InitializeAsync()
@@ -49,6 +52,7 @@ public sealed class DeanAppFixture : IAsyncLifetime
             // Prometheus from the AppHost, as operators switch it on; a short interval so tests see scrapes soon.
             "Monitoring:Prometheus=true",
             "Monitoring:ScrapeInterval=2s",
+            $"ConnectionStrings:llm=Endpoint={Llm.Endpoint};Model=dean-stand-in;Key=sk-dean-tests",
         ]);
         App = await builder.BuildAsync().WaitAsync(StartTimeout);
         await App.StartAsync().WaitAsync(StartTimeout);
@@ -60,6 +64,7 @@ public sealed class DeanAppFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (App is not null) await App.DisposeAsync();
+        await Llm.DisposeAsync();
         TryDelete(DataDirectory);
     }
 
@@ -135,6 +140,17 @@ public sealed class DeanAppFixture : IAsyncLifetime
 
     public async Task<string> ConnectionStringAsync(string resource = "postgres") =>
         await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"no connection string for {resource}");
+
+    /// <summary>A model that answers with one SEARCH/REPLACE block lowering the first <c>step = N</c> it is shown by a quarter.</summary>
+    private static (string, int, int) LowerTheStep(System.Text.Json.JsonElement request)
+    {
+        var prompt = ChatCompletionsStandIn.UserMessage(request);
+        var step = System.Text.RegularExpressions.Regex.Match(prompt, @"^(?<indent>[ \t]*)step = (?<value>[0-9.eE+-]+)[ \t]*$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        if (!step.Success) return ("There is no step to change.", prompt.Length / 4, 8);
+        var lowered = double.Parse(step.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture) * 0.75;
+        var answer = $"program.py\n<<<<<<< SEARCH\n{step.Value}\n=======\n{step.Groups["indent"].Value}step = {lowered.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}\n>>>>>>> REPLACE\n";
+        return (answer, prompt.Length / 4, 40);
+    }
 
     /// <summary>Data directories of earlier runs that were killed before they could clean up.</summary>
     private static void SweepStaleDataDirectories()
