@@ -3,6 +3,7 @@ using Dean.Economy.Budget;
 using Dean.Economy.Constraints;
 using Dean.Economy.Governance;
 using Dean.Economy.Infrastructure;
+using Dean.Economy.Ledger;
 using Dean.Economy.Reservations;
 
 namespace Dean.Economy;
@@ -24,6 +25,7 @@ public static class EconomyExtensions
         builder.Services.AddSingleton<BudgetOperations>();
         builder.Services.AddSingleton<GovernanceOperations>();
         builder.Services.AddSingleton<ConstraintStore>();
+        builder.Services.AddSingleton<LedgerHistory>();
         builder.Services.AddHostedService<EconomyMetricsRefresher>();
         builder.Services.AddHostedService<ReservationExpiryService>();
         return builder;

@@ -3,6 +3,7 @@ using Dean.Economy.Accounts;
 using Dean.Economy.Budget;
 using Dean.Economy.Constraints;
 using Dean.Economy.Governance;
+using Dean.Economy.Ledger;
 using Dean.Economy.Reservations;
 using Dean.ServiceDefaults.Auth;
 using Dean.ServiceDefaults.Data;
@@ -22,6 +23,7 @@ app.MapReservationsApi();
 app.MapReleaseAllApi();
 app.MapGovernanceApi();
 app.MapConstraintsApi();
+app.MapLedgerApi();
 app.Run();
 
 /// <summary>Visible to the tests and the benchmark.</summary>

@@ -22,6 +22,11 @@ public static class BackupsApi
         builder.Services.AddSingleton<BackupMetrics>();
         builder.Services.AddTransient<BackupService>();
         builder.Services.AddTransient<MaintenanceJobs>();
+        builder.Services.AddOptions<MaintenanceOptions>().Bind(builder.Configuration.GetSection(MaintenanceOptions.Section))
+            .Validate(o => o.LedgerRetentionDays >= 7 && o.LedgerExportRetentionDays >= 1,
+                "Orchestrator:Maintenance:LedgerRetentionDays must be at least 7 and LedgerExportRetentionDays at least 1")
+            .ValidateOnStart();
+        builder.Services.AddTransient<LedgerExporter>();
         return builder;
     }
 

@@ -6,17 +6,21 @@ using Npgsql;
 namespace Dean.Orchestrator.Backups;
 
 /// <summary>The runbook's maintenance windows: weekly database upkeep and the monthly pattern archive.</summary>
-public sealed class MaintenanceJobs(NpgsqlDataSource db, IndexAgentClient indexAgent, ILogger<MaintenanceJobs> logger)
+public sealed class MaintenanceJobs(NpgsqlDataSource db, IndexAgentClient indexAgent, LedgerExporter ledger, ILogger<MaintenanceJobs> logger)
 {
     /// <summary>The runbook's defaults for archiving patterns.</summary>
     public const int ArchiveOlderThanDays = 30;
     public const int ArchiveMinUsage = 5;
 
-    /// <summary><c>dean_weekly_maintenance</c>: VACUUM (ANALYZE) and REINDEX of DEAN's tables, and expired Hangfire jobs pruned.</summary>
+    /// <summary>
+    /// <c>dean_weekly_maintenance</c>: the ledger's history past retention exported and pruned, then VACUUM (ANALYZE)
+    /// and REINDEX of DEAN's tables (reclaiming what was pruned), and expired Hangfire jobs pruned.
+    /// </summary>
     [AutomaticRetry(Attempts = 1)]
     [DisableConcurrentExecution(timeoutInSeconds: 3600)]
     public async Task<int> WeeklyAsync(CancellationToken ct)
     {
+        await ledger.ExportAndPruneAsync(ct);
         await using var connection = await db.OpenConnectionAsync(ct);
         var tables = (await connection.QueryAsync<string>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")).AsList();
         foreach (var table in tables)

@@ -91,6 +91,13 @@ public sealed class EconomyClient(HttpClient http)
         return body.TryGetProperty("returned", out var returned) ? returned.GetInt64() : 0;
     }
 
+    /// <summary>A page of the ledger's rows older than <paramref name="before"/>, oldest first, as the Economy wrote them.</summary>
+    public sealed record LedgerPage(IReadOnlyList<JsonElement> Transactions, long? NextAfterId);
+
+    public async Task<LedgerPage> LedgerPageAsync(DateTimeOffset before, long afterId, int limit, CancellationToken ct) =>
+        (await http.GetFromJsonAsync<LedgerPage>(
+            $"/api/v1/economy/ledger/export?before={Uri.EscapeDataString(before.UtcDateTime.ToString("O"))}&after_id={afterId}&limit={limit}", Json, ct))!;
+
     public async Task<JsonElement> PostAsync(string path, object body, CancellationToken ct)
     {
         using var response = await http.PostAsJsonAsync(path, body, Json, ct);

@@ -72,6 +72,7 @@ public sealed partial class OperationsGuideTests(DeanAppFixture fx, ITestOutputH
             Assert.Matches(@"==> verified", text);                                 // ops/backup.sh --verify
             Assert.Matches(@"""status"":\s*""completed""", text);                  // the API restore completed
             Assert.Matches(@"\{""service"":""economy"",""health"":""up""\}", text); // Prometheus scrapes
+            Assert.Matches(@"""state"":""success""\}", text);                      // the weekly maintenance run
             // The guide rotated the signing key: the tokens from before are void.
             Assert.Equal(HttpStatusCode.Unauthorized, (await orchestrator.GetAsync($"/api/v1/evolution/{cycleId}/status")).StatusCode);
             await fx.ForgetTokensAsync();
