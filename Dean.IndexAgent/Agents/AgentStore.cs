@@ -104,17 +104,26 @@ public sealed class AgentStore(NpgsqlDataSource db)
     /// Records a candidate and applies its outcome to the agent atomically: one statement (a data-modifying CTE), so one
     /// round trip on the hot path of every step.
     /// </summary>
-    public async Task<long> RecordStepAsync(Candidate c, double? fitness, string headCommit, double efficiency, CancellationToken ct)
+    /// <summary>Whether any agent of <paramref name="target"/> has had this program evaluated (or proposed) before.</summary>
+    public async Task<bool> IsKnownProgramAsync(string target, string programHash, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
+            SELECT EXISTS (SELECT 1 FROM candidates c JOIN agents a ON a.id = c.agent_id WHERE c.program_hash = @programHash AND a.target = @target)
+            """, new { target, programHash }, cancellationToken: ct));
+    }
+
+    public async Task<long> RecordStepAsync(Candidate c, string? programHash, double? fitness, string headCommit, double efficiency, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         return await connection.ExecuteScalarAsync<long>("""
             WITH inserted AS (
                 INSERT INTO candidates (agent_id, cycle_id, generation, operator, edit_kind, description, seed, diff, files_changed,
                                         lines_added, lines_removed, tokens_reserved, tokens_used, evaluation_ms, duration_ms, score,
-                                        previous_fitness, metrics, feedback, evaluation, accepted, reason, commit_sha)
+                                        previous_fitness, metrics, feedback, evaluation, accepted, reason, commit_sha, program_hash)
                 VALUES (@AgentId, @CycleId, @Generation, @Operator, @EditKind, @Description, @Seed, @Diff, @FilesChanged,
                         @LinesAdded, @LinesRemoved, @TokensReserved, @TokensUsed, @EvaluationMs, @DurationMs, @Score,
-                        @PreviousFitness, @Metrics::jsonb, @Feedback, @Evaluation, @Accepted, @Reason, @CommitSha)
+                        @PreviousFitness, @Metrics::jsonb, @Feedback, @Evaluation, @Accepted, @Reason, @CommitSha, @programHash)
                 RETURNING id),
             updated AS (
                 UPDATE agents SET fitness = @fitness, head_commit = @headCommit, token_efficiency = @efficiency,
@@ -125,7 +134,7 @@ public sealed class AgentStore(NpgsqlDataSource db)
         {
             c.AgentId, c.CycleId, c.Generation, c.Operator, c.EditKind, c.Description, c.Seed, c.Diff, c.FilesChanged, c.LinesAdded,
             c.LinesRemoved, c.TokensReserved, c.TokensUsed, c.EvaluationMs, c.DurationMs, c.Score, c.PreviousFitness, c.Metrics, c.Feedback,
-            c.Evaluation, c.Accepted, c.Reason, c.CommitSha, fitness, headCommit, efficiency, lastFeedback = c.Feedback ?? c.Reason,
+            c.Evaluation, c.Accepted, c.Reason, c.CommitSha, programHash, fitness, headCommit, efficiency, lastFeedback = c.Feedback ?? c.Reason,
         });
     }
 

@@ -126,14 +126,23 @@ public sealed class EvolutionStep(
 
         var edit = new WorktreeEdit(agent.WorktreePath);
         Proposal proposal;
+        string programHash;
         EvaluationVerdict? verdict = null;
         string? refusal;
         long tokensUsed;
         bool improves;
         try
         {
-            // 2. Propose.
+            // 2. Propose. A program already evaluated for this target (by any agent: crossovers often recreate a
+            //    neighbour's) is drawn again with the next seed when the operator allows it.
             proposal = await op.ProposeAsync(context, (int)reservation.Tokens, ct);
+            programHash = ProgramHash.Of(files, proposal.Changes);
+            for (var redraw = 1; redraw <= op.KnownProgramRedraws && proposal.Failure is null && await agents.IsKnownProgramAsync(agent.Target, programHash, ct); redraw++)
+            {
+                context = context with { Seed = seed + redraw };
+                proposal = await op.ProposeAsync(context, (int)reservation.Tokens, ct);
+                programHash = ProgramHash.Of(files, proposal.Changes);
+            }
             tokensUsed = Math.Clamp(proposal.TokensUsed, 0, reservation.Tokens);
             var before = files.ToDictionary(f => f.Path, f => f.Content);
             refusal = proposal.Failure ?? (proposal.Changes.Count == 0 ? "the operator proposed no change" : scope.Check(before, proposal.Changes));
@@ -202,14 +211,14 @@ public sealed class EvolutionStep(
         var gain = improves && previous is { } p ? fitness!.Value - p : 0;
         var efficiency = NextEfficiency(agent.TokenEfficiency, gain, tokensUsed);
         var candidate = new Candidate(0, agentId, request.CycleId ?? agent.CycleId, request.Generation ?? agent.Generation, op.Name, proposal.Kind,
-            proposal.Description, seed, diff.ToString(), stats.FilesChanged, stats.LinesAdded, stats.LinesRemoved, reservation.Tokens, tokensUsed,
+            proposal.Description, context.Seed, diff.ToString(), stats.FilesChanged, stats.LinesAdded, stats.LinesRemoved, reservation.Tokens, tokensUsed,
             verdict?.DurationMs ?? 0, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, verdict?.Score, previous,
             verdict?.Metrics?.GetRawText(), verdict?.Feedback, verdict?.Result.ToString().ToLowerInvariant() ?? "skipped", improves, reason, commit,
             DateTimeOffset.UtcNow);
 
         var finishMs = Lap();
         // 6. Record: candidate, fitness, head, token efficiency (EMA) in one transaction.
-        var id = await agents.RecordStepAsync(candidate, fitness, commit ?? agent.HeadCommit, efficiency, CancellationToken.None);
+        var id = await agents.RecordStepAsync(candidate, proposal.Changes.Count == 0 ? null : programHash, fitness, commit ?? agent.HeadCommit, efficiency, CancellationToken.None);
         activity?.SetTag("dean.step.accepted", improves);
         var timings = new StepTimings(prepareMs, reserveMs, proposeMs, evaluateMs, settleMs, finishMs, Lap());
         return new StepResult.Done(new StepOutcome(candidate with { Id = id }, fitness, Math.Max(0, agent.TokenBudget - agent.TokensUsed - tokensUsed), timings));

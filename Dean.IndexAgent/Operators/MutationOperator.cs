@@ -40,6 +40,12 @@ public interface IMutationOperator
     /// <summary>The most tokens one proposal for this context can use: what the step reserves.</summary>
     int MaxTokens(ProposalContext context, int remainingBudget);
 
+    /// <summary>
+    /// How many times a proposal that recreates an already evaluated program is drawn again, with the next seeds. Only
+    /// for operators whose proposals cost nothing but CPU and depend only on the seed; an LLM's answer is paid for.
+    /// </summary>
+    int KnownProgramRedraws => 0;
+
     /// <summary>Proposes one edit; never uses more than <paramref name="reservedTokens"/>.</summary>
     Task<Proposal> ProposeAsync(ProposalContext context, int reservedTokens, CancellationToken cancellationToken);
 }

@@ -259,6 +259,40 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task A_builtin_proposal_of_a_program_already_evaluated_is_drawn_again()
+    {
+        var client = await OperatorAsync();
+        var genome = new { traits = new { exploration = 0.5, creativity = 0.5, efficiency = 0.5, risk = 0.5 }, strategies = new[] { "tune-constants" }, mutation_rate = 0.2 };
+        var first = (await SpawnAsync(client, 20_000, new { genome })).GetProperty("id").GetString()!;
+        var second = (await SpawnAsync(client, 20_000, new { genome })).GetProperty("id").GetString()!;
+        const int seed = 424_242;
+        var a = await EvolveAsync(client, first, new { seed });
+        var b = await EvolveAsync(client, second, new { seed });
+
+        // Same program, same genome, same seed: the second agent's first draw is the first agent's candidate, so it drew again.
+        Assert.Equal(seed, a.GetProperty("seed").GetInt32());
+        Assert.True(b.GetProperty("seed").GetInt32() > seed, b.ToString());
+        var diffA = (await client.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{first}/candidates")).GetProperty("candidates")[0].GetProperty("diff").GetString();
+        var diffB = (await client.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{second}/candidates")).GetProperty("candidates")[0].GetProperty("diff").GetString();
+        Assert.NotEqual(diffA, diffB);
+    }
+
+    [Fact]
+    public void A_programs_hash_is_its_files_after_the_changes_in_any_order()
+    {
+        var a = new Dean.IndexAgent.Operators.EvolveFile("a.py", "x = 1\n", []);
+        var b = new Dean.IndexAgent.Operators.EvolveFile("b.py", "y = 2\n", []);
+        var changed = new Dictionary<string, string> { ["a.py"] = "x = 3\n" };
+        Assert.Equal(Dean.IndexAgent.Agents.ProgramHash.Of([a, b], changed), Dean.IndexAgent.Agents.ProgramHash.Of([b, a], changed));
+        Assert.Equal(Dean.IndexAgent.Agents.ProgramHash.Of([a with { Content = "x = 3\n" }, b], new Dictionary<string, string>()),
+            Dean.IndexAgent.Agents.ProgramHash.Of([a, b], changed));
+        Assert.NotEqual(Dean.IndexAgent.Agents.ProgramHash.Of([a, b], changed), Dean.IndexAgent.Agents.ProgramHash.Of([a, b], new Dictionary<string, string>()));
+        // Path and content are delimited: moving text between them changes the hash.
+        Assert.NotEqual(Dean.IndexAgent.Agents.ProgramHash.Of([new("ab", "c", [])], new Dictionary<string, string>()),
+            Dean.IndexAgent.Agents.ProgramHash.Of([new("a", "bc", [])], new Dictionary<string, string>()));
+    }
+
+    [Fact]
     public async Task A_step_with_the_llm_operator_asks_the_provider_and_pays_its_reported_usage()
     {
         var client = await OperatorAsync();

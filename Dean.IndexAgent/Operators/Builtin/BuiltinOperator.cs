@@ -23,6 +23,8 @@ public sealed class BuiltinOperator : IMutationOperator
     }
 
     public string Name => OperatorName;
+
+    public int KnownProgramRedraws => 8;
     public string? Unavailable => null;
 
     public int MaxTokens(ProposalContext context, int remainingBudget) =>
