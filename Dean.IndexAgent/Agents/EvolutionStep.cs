@@ -12,7 +12,9 @@ namespace Dean.IndexAgent.Agents;
 
 public sealed record PatternInput(string? Id, string? Before, string? After);
 
-public sealed record EvolveRequest(string? Operator, int? Seed, string? CycleId, int? Generation, string? CrossoverWith, IReadOnlyList<PatternInput>? Patterns);
+/// <param name="RedrawKnownPrograms">false: keep the seed's proposal even when that program was evaluated before (to replay a candidate exactly)</param>
+public sealed record EvolveRequest(string? Operator, int? Seed, string? CycleId, int? Generation, string? CrossoverWith, IReadOnlyList<PatternInput>? Patterns,
+    bool? RedrawKnownPrograms = null);
 
 /// <summary>Where a step's time went, in milliseconds (for the overhead benchmark and for diagnosing slow steps).</summary>
 public sealed record StepTimings(double Prepare, double Reserve, double Propose, double Evaluate, double Settle, double Finish, double Record);
@@ -137,7 +139,8 @@ public sealed class EvolutionStep(
             //    neighbour's) is drawn again with the next seed when the operator allows it.
             proposal = await op.ProposeAsync(context, (int)reservation.Tokens, ct);
             programHash = ProgramHash.Of(files, proposal.Changes);
-            for (var redraw = 1; redraw <= op.KnownProgramRedraws && proposal.Failure is null && await agents.IsKnownProgramAsync(agent.Target, programHash, ct); redraw++)
+            var redraws = request.RedrawKnownPrograms == false ? 0 : op.KnownProgramRedraws;
+            for (var redraw = 1; redraw <= redraws && proposal.Failure is null && await agents.IsKnownProgramAsync(agent.Target, programHash, ct); redraw++)
             {
                 context = context with { Seed = seed + redraw };
                 proposal = await op.ProposeAsync(context, (int)reservation.Tokens, ct);

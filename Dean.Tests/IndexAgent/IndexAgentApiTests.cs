@@ -275,6 +275,12 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
         var diffA = (await client.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{first}/candidates")).GetProperty("candidates")[0].GetProperty("diff").GetString();
         var diffB = (await client.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{second}/candidates")).GetProperty("candidates")[0].GetProperty("diff").GetString();
         Assert.NotEqual(diffA, diffB);
+
+        // Asked to keep the seed's proposal, a third agent evaluates that same program again.
+        var third = (await SpawnAsync(client, 20_000, new { genome })).GetProperty("id").GetString()!;
+        var c = await EvolveAsync(client, third, new { seed, redraw_known_programs = false });
+        Assert.Equal(seed, c.GetProperty("seed").GetInt32());
+        Assert.Equal(diffA, (await client.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{third}/candidates")).GetProperty("candidates")[0].GetProperty("diff").GetString());
     }
 
     [Fact]

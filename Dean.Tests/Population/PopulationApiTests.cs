@@ -144,7 +144,8 @@ public sealed class PopulationApiTests(DeanAppFixture fx, ITestOutputHelper outp
         var third = (await kit.SpawnAsync(client, 40_000)).GetProperty("id").GetString()!;
         // The same seed on the same code and genome proposes the same change: found twice, by two agents.
         var a = await PopulationKit.EvolveUntilAcceptedAsync(client, first, 0);
-        var b = await PopulationKit.PostAsync(client, $"/api/v1/agents/{second}/evolve", new { seed = a.GetProperty("seed").GetInt32(), generation = 0 });
+        var b = await PopulationKit.PostAsync(client, $"/api/v1/agents/{second}/evolve",
+            new { seed = a.GetProperty("seed").GetInt32(), generation = 0, redraw_known_programs = false });
         Assert.True(b.GetProperty("accepted").GetBoolean(), b.ToString());
 
         var discovered = await PopulationKit.PostAsync(client, "/api/v1/patterns/discover", new { });
@@ -210,7 +211,8 @@ public sealed class PopulationApiTests(DeanAppFixture fx, ITestOutputHelper outp
         var first = Spawned(await SpawnOnAsync());
         var second = Spawned(await SpawnOnAsync());
         var a = await PopulationKit.EvolveUntilAcceptedAsync(client, first, 0);
-        var b = await PopulationKit.PostAsync(client, $"/api/v1/agents/{second}/evolve", new { seed = a.GetProperty("seed").GetInt32(), generation = 0 });
+        var b = await PopulationKit.PostAsync(client, $"/api/v1/agents/{second}/evolve",
+            new { seed = a.GetProperty("seed").GetInt32(), generation = 0, redraw_known_programs = false });
         Assert.True(b.GetProperty("accepted").GetBoolean(), b.ToString());
 
         await PopulationKit.PostAsync(client, "/api/v1/patterns/discover", new { });
