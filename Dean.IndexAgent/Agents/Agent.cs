@@ -38,7 +38,8 @@ public sealed record Agent(
     int Steps,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    DateTimeOffset? RetiredAt)
+    DateTimeOffset? RetiredAt,
+    int StepsSinceAccept = 0)
 {
     public long TokensRemaining => Math.Max(0, TokenBudget - TokensUsed);
 }

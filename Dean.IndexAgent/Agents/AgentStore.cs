@@ -12,7 +12,7 @@ public sealed class AgentStore(NpgsqlDataSource db)
     private const string AgentColumns = """
         id, name, goal, target, genome::text AS genome, parent_ids, generation, level, status, retirement_reason, worktree_path,
         branch, base_commit, head_commit, fitness, token_efficiency, diversity_score, token_budget, tokens_used, cycle_id,
-        allocation_id, last_feedback, steps, created_at, updated_at, retired_at
+        allocation_id, last_feedback, steps, created_at, updated_at, retired_at, steps_since_accept
         """;
 
     private const string CandidateColumns = """
@@ -113,7 +113,33 @@ public sealed class AgentStore(NpgsqlDataSource db)
             """, new { target, programHash }, cancellationToken: ct));
     }
 
-    public async Task<long> RecordStepAsync(Candidate c, string? programHash, double? fitness, string headCommit, double efficiency, CancellationToken ct)
+    /// <summary>The active agents of a cycle: created for it, or stepping in it.</summary>
+    public async Task<IReadOnlyList<Agent>> ActiveInCycleAsync(string cycleId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<AgentRow>(new CommandDefinition($"""
+            SELECT {AgentColumns} FROM agents
+            WHERE status = 'active' AND (cycle_id = @cycleId OR id IN (SELECT DISTINCT agent_id FROM candidates WHERE cycle_id = @cycleId))
+            ORDER BY created_at, id
+            """, new { cycleId }, cancellationToken: ct))).Select(r => r.ToAgent()).ToList();
+    }
+
+    /// <summary>
+    /// A stagnation answer: a new genome, and optionally a restart from another commit with that commit's fitness. The
+    /// agent counts as fresh again (no steps since an accepted candidate).
+    /// </summary>
+    public async Task ReviveAsync(string id, Genome genome, string? headCommit, double? fitness, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync("""
+            UPDATE agents SET genome = @genome::jsonb, steps_since_accept = 0, updated_at = now(),
+                              head_commit = COALESCE(@headCommit, head_commit),
+                              fitness = CASE WHEN @headCommit::text IS NULL THEN fitness ELSE @fitness END
+            WHERE id = @id
+            """, new { id, genome = JsonSerializer.Serialize(genome, Json), headCommit, fitness });
+    }
+
+    public async Task<long> RecordStepAsync(Candidate c, string? programHash, double? fitness, string headCommit, double efficiency, Genome genome, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         return await connection.ExecuteScalarAsync<long>("""
@@ -126,8 +152,9 @@ public sealed class AgentStore(NpgsqlDataSource db)
                         @PreviousFitness, @Metrics::jsonb, @Feedback, @Evaluation, @Accepted, @Reason, @CommitSha, @programHash)
                 RETURNING id),
             updated AS (
-                UPDATE agents SET fitness = @fitness, head_commit = @headCommit, token_efficiency = @efficiency,
-                                  tokens_used = tokens_used + @TokensUsed, last_feedback = @lastFeedback, steps = steps + 1, updated_at = now()
+                UPDATE agents SET fitness = @fitness, head_commit = @headCommit, token_efficiency = @efficiency, genome = @genome::jsonb,
+                                  tokens_used = tokens_used + @TokensUsed, last_feedback = @lastFeedback, steps = steps + 1, updated_at = now(),
+                                  steps_since_accept = CASE WHEN @Accepted THEN 0 ELSE steps_since_accept + 1 END
                 WHERE id = @AgentId)
             SELECT id FROM inserted
             """, new
@@ -135,6 +162,7 @@ public sealed class AgentStore(NpgsqlDataSource db)
             c.AgentId, c.CycleId, c.Generation, c.Operator, c.EditKind, c.Description, c.Seed, c.Diff, c.FilesChanged, c.LinesAdded,
             c.LinesRemoved, c.TokensReserved, c.TokensUsed, c.EvaluationMs, c.DurationMs, c.Score, c.PreviousFitness, c.Metrics, c.Feedback,
             c.Evaluation, c.Accepted, c.Reason, c.CommitSha, programHash, fitness, headCommit, efficiency, lastFeedback = c.Feedback ?? c.Reason,
+            genome = JsonSerializer.Serialize(genome, Json),
         });
     }
 
@@ -198,10 +226,11 @@ public sealed class AgentStore(NpgsqlDataSource db)
         public DateTime CreatedAt { get; set; }
         public DateTime UpdatedAt { get; set; }
         public DateTime? RetiredAt { get; set; }
+        public int StepsSinceAccept { get; set; }
 
         public Agent ToAgent() => new(Id, Name, Goal, Target, JsonSerializer.Deserialize<Genome>(Genome, Json)!, ParentIds, Generation, Level, Status,
             RetirementReason, WorktreePath, Branch, BaseCommit, HeadCommit, Fitness, TokenEfficiency, DiversityScore, TokenBudget, TokensUsed,
-            CycleId, AllocationId, LastFeedback, Steps, Utc(CreatedAt), Utc(UpdatedAt), RetiredAt is { } r ? Utc(r) : null);
+            CycleId, AllocationId, LastFeedback, Steps, Utc(CreatedAt), Utc(UpdatedAt), RetiredAt is { } r ? Utc(r) : null, StepsSinceAccept);
     }
 
     private sealed class CandidateRow

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Dean.IndexAgent.Economy;
 using Dean.IndexAgent.Evaluation;
+using Dean.IndexAgent.Evolution;
 using Dean.IndexAgent.Operators;
 using Dean.IndexAgent.Targets;
 using Dean.IndexAgent.Workspace;
@@ -73,17 +74,29 @@ public sealed class EvolutionStep(
         var paths = await ScopedPathsAsync(agent, scope, ct);
         var files = paths.Select(p => EvolveFile.Create(p, WorktreeEdit.Read(agent.WorktreePath, p))).ToList();
 
-        IReadOnlyList<EvolveFile>? crossover = null;
+        var seed = request.Seed ?? StableSeed(agent.Id, agent.Steps);
+        Agent? partner = null;
         if (request.CrossoverWith is { } otherId)
         {
-            var other = await agents.FindAsync(otherId, ct);
-            if (other is null || other.Target != agent.Target || other.Id == agent.Id)
+            partner = await agents.FindAsync(otherId, ct);
+            if (partner is null || partner.Target != agent.Target || partner.Id == agent.Id)
                 return Invalid("crossover_with", $"'{otherId}' is not another agent of target {agent.Target}");
+        }
+        else if ((request.CycleId ?? agent.CycleId) is { } cycleId && agent.Genome.HasStrategy(Genome.Crossover))
+        {
+            // In a cycle, the crossover source is a tournament winner among the cycle's other agents with other code.
+            var others = (await agents.ActiveInCycleAsync(cycleId, ct)).Where(a => a.Id != agent.Id && a.HeadCommit != agent.HeadCommit && a.Target == agent.Target).ToList();
+            if (others.Count > 0)
+                partner = others[Evolution.GeneticOperators.TournamentSelect(others.Select(a => a.Fitness ?? double.NegativeInfinity).ToArray(), new Random(seed))];
+        }
+        IReadOnlyList<EvolveFile>? crossover = null;
+        if (partner is not null)
+        {
             // The other agent's committed version: never a half-evaluated candidate of its own step.
             var theirs = new List<EvolveFile>();
             foreach (var path in paths)
             {
-                var (exit, content, _) = await GitCli.TryRunAsync(target.Path, ["show", $"{other.HeadCommit}:{path}"], ct);
+                var (exit, content, _) = await GitCli.TryRunAsync(target.Path, ["show", $"{partner.HeadCommit}:{path}"], ct);
                 if (exit == 0) theirs.Add(EvolveFile.Create(path, content));
             }
             crossover = theirs;
@@ -92,7 +105,6 @@ public sealed class EvolutionStep(
             ? given.Select(p => new PatternEdit(p.Id!, p.Before!, p.After!)).ToList()
             : await patternSource.BestForAsync(agent, ct);
 
-        var seed = request.Seed ?? StableSeed(agent.Id, agent.Steps);
         var context = new ProposalContext(agent.Id, agent.Goal, agent.Genome, files, seed, agent.LastFeedback, patterns, crossover);
         var bound = op.MaxTokens(context, (int)Math.Min(int.MaxValue, agent.TokensRemaining));
         var phase = Stopwatch.GetTimestamp();
@@ -130,6 +142,7 @@ public sealed class EvolutionStep(
         Proposal proposal;
         string programHash;
         EvaluationVerdict? verdict = null;
+        GateVerdict? gate = null;
         string? refusal;
         long tokensUsed;
         bool improves;
@@ -151,11 +164,12 @@ public sealed class EvolutionStep(
             refusal = proposal.Failure ?? (proposal.Changes.Count == 0 ? "the operator proposed no change" : scope.Check(before, proposal.Changes));
             proposeMs = Lap();
 
-            // 3. Evaluate the edited worktree.
+            // 3. Gate, then evaluate the edited worktree: a candidate that cannot run never costs an evaluation.
             if (refusal is null)
             {
                 foreach (var (path, content) in proposal.Changes) edit.Write(path, content);
-                verdict = await evaluator.EvaluateAsync(agent.WorktreePath, target.Task, ct);
+                gate = await evaluator.CheckAsync(agent.WorktreePath, target.Task, proposal.Changes.Keys, ct);
+                if (gate.Passed) verdict = await evaluator.EvaluateAsync(agent.WorktreePath, target.Task, ct);
             }
             evaluateMs = Lap();
 
@@ -194,7 +208,8 @@ public sealed class EvolutionStep(
             stats = stats.Add(UnifiedDiff.Stats(old, content));
         }
         string? commit = null;
-        var reason = Reason(refusal, verdict, previous);
+        var checkFailed = gate is { Passed: false };
+        var reason = checkFailed ? ValidityGate.Reason : Reason(refusal, verdict, previous);
         if (improves)
         {
             try
@@ -213,15 +228,18 @@ public sealed class EvolutionStep(
         var fitness = improves ? verdict!.Score : previous;
         var gain = improves && previous is { } p ? fitness!.Value - p : 0;
         var efficiency = NextEfficiency(agent.TokenEfficiency, gain, tokensUsed);
+        var learned = SearchAdaptation.After(agent.Genome, proposal.Strategy, Verdict(improves, checkFailed, refusal, verdict));
         var candidate = new Candidate(0, agentId, request.CycleId ?? agent.CycleId, request.Generation ?? agent.Generation, op.Name, proposal.Kind,
             proposal.Description, context.Seed, diff.ToString(), stats.FilesChanged, stats.LinesAdded, stats.LinesRemoved, reservation.Tokens, tokensUsed,
             verdict?.DurationMs ?? 0, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, verdict?.Score, previous,
-            verdict?.Metrics?.GetRawText(), verdict?.Feedback, verdict?.Result.ToString().ToLowerInvariant() ?? "skipped", improves, reason, commit,
+            verdict?.Metrics?.GetRawText(), checkFailed ? gate!.Message : verdict?.Feedback,
+            checkFailed ? ValidityGate.Reason : verdict?.Result.ToString().ToLowerInvariant() ?? "skipped", improves, reason, commit,
             DateTimeOffset.UtcNow);
 
         var finishMs = Lap();
         // 6. Record: candidate, fitness, head, token efficiency (EMA) in one transaction.
-        var id = await agents.RecordStepAsync(candidate, proposal.Changes.Count == 0 ? null : programHash, fitness, commit ?? agent.HeadCommit, efficiency, CancellationToken.None);
+        var id = await agents.RecordStepAsync(candidate, proposal.Changes.Count == 0 ? null : programHash, fitness, commit ?? agent.HeadCommit, efficiency,
+            learned, CancellationToken.None);
         activity?.SetTag("dean.step.accepted", improves);
         var timings = new StepTimings(prepareMs, reserveMs, proposeMs, evaluateMs, settleMs, finishMs, Lap());
         return new StepResult.Done(new StepOutcome(candidate with { Id = id }, fitness, Math.Max(0, agent.TokenBudget - agent.TokensUsed - tokensUsed), timings));
@@ -250,6 +268,13 @@ public sealed class EvolutionStep(
         await agents.SetTokenBudgetAsync(agent.Id, total, ct);
         return agent with { TokenBudget = total };
     }
+
+    private static StepVerdict Verdict(bool improves, bool checkFailed, string? refusal, EvaluationVerdict? verdict) =>
+        improves ? StepVerdict.Accepted
+        : checkFailed ? StepVerdict.CheckFailed
+        : refusal is not null || verdict is null ? StepVerdict.NoEdit
+        : verdict.Passed ? StepVerdict.NotImproved
+        : StepVerdict.Broken;
 
     private static string Reason(string? refusal, EvaluationVerdict? verdict, double? previous)
     {

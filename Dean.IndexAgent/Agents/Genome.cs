@@ -6,7 +6,13 @@ public sealed record Traits(double Exploration, double Creativity, double Effici
     public static readonly Traits Balanced = new(0.5, 0.5, 0.5, 0.5);
 }
 
-public sealed record Genome(Traits Traits, IReadOnlyList<string> Strategies, double MutationRate)
+/// <param name="StrategyWeights">
+/// Learned per-target preference of each strategy (credit assignment, <see cref="Evolution.SearchAdaptation"/>): a
+/// multiplier of the strategy's trait weight; missing strategies weigh 1.
+/// </param>
+/// <param name="StepScale">The agent's perturbation spread multiplier in [<see cref="MinStepScale"/>, <see cref="MaxStepScale"/>], adapted to its success rate.</param>
+public sealed record Genome(Traits Traits, IReadOnlyList<string> Strategies, double MutationRate,
+    IReadOnlyDictionary<string, double>? StrategyWeights = null, double StepScale = 1.0)
 {
     public const string TuneConstants = "tune-constants";
     public const string Simplify = "simplify";
@@ -19,12 +25,20 @@ public sealed record Genome(Traits Traits, IReadOnlyList<string> Strategies, dou
     public static readonly string[] Vocabulary = [TuneConstants, Simplify, Restructure, Reorder, Crossover, ApplyPattern];
     public const double MinMutationRate = 0.05;
     public const double MaxMutationRate = 0.3;
+    public const double MinStepScale = 0.25;
+    public const double MaxStepScale = 4.0;
+    public const double MinStrategyWeight = 0.1;
+    public const double MaxStrategyWeight = 10.0;
 
     public static Genome Default { get; } = new(Traits.Balanced, Vocabulary, 0.1);
 
     public static bool IsKnownStrategy(string strategy) =>
         Vocabulary.Contains(strategy, StringComparer.Ordinal)
         || (strategy.StartsWith(PatternPrefix, StringComparison.Ordinal) && strategy.Length > PatternPrefix.Length);
+
+    /// <summary>The learned weight of a strategy (<c>pattern:{id}</c> strategies share <c>apply-pattern</c>'s).</summary>
+    public double WeightOf(string strategy) =>
+        StrategyWeights is { } weights && weights.TryGetValue(strategy.StartsWith(PatternPrefix, StringComparison.Ordinal) ? ApplyPattern : strategy, out var w) ? w : 1.0;
 
     /// <summary>Field → problem for every invalid part (empty when valid); field names as in the API.</summary>
     public Dictionary<string, string[]> Validate(string prefix = "genome")
@@ -45,6 +59,10 @@ public sealed record Genome(Traits Traits, IReadOnlyList<string> Strategies, dou
             errors[$"{prefix}.strategies"] = [$"unknown strategy '{Strategies.First(s => s is null || !IsKnownStrategy(s))}'; known: {string.Join(", ", Vocabulary)}, pattern:{{id}}"];
         if (double.IsNaN(MutationRate) || MutationRate < MinMutationRate || MutationRate > MaxMutationRate)
             errors[$"{prefix}.mutation_rate"] = [$"mutation_rate must be within [{MinMutationRate}, {MaxMutationRate}]"];
+        if (double.IsNaN(StepScale) || StepScale < MinStepScale || StepScale > MaxStepScale)
+            errors[$"{prefix}.step_scale"] = [$"step_scale must be within [{MinStepScale}, {MaxStepScale}]"];
+        if (StrategyWeights?.FirstOrDefault(w => !Vocabulary.Contains(w.Key, StringComparer.Ordinal) || double.IsNaN(w.Value) || w.Value < MinStrategyWeight || w.Value > MaxStrategyWeight) is { Key: not null } bad)
+            errors[$"{prefix}.strategy_weights"] = [$"strategy_weights: '{bad.Key}' must be a strategy of the vocabulary with a weight within [{MinStrategyWeight}, {MaxStrategyWeight}]"];
         return errors;
     }
 }

@@ -63,16 +63,22 @@ public sealed class DiversityService(NpgsqlDataSource db, AgentStore agents, Tar
     public async Task RecordAsync(long? stepId, DefenceResult result, CancellationToken ct)
     {
         foreach (var (id, genome) in result.GenomeUpdates) await agents.SetGenomeAsync(id, genome, ct);
-        if (result.Interventions.Count == 0) return;
+        await RecordInterventionsAsync(stepId, result.Interventions, result.Before.Diversity, result.After.Diversity, ct);
+    }
+
+    /// <summary>Interventions of a population step (the defence's, and the answers to stagnation) in the audit table.</summary>
+    public async Task RecordInterventionsAsync(long? stepId, IReadOnlyList<DiversityIntervention> interventions, double diversityBefore, double diversityAfter, CancellationToken ct)
+    {
+        if (interventions.Count == 0) return;
         await using var connection = await db.OpenConnectionAsync(ct);
         await connection.ExecuteAsync("""
             INSERT INTO diversity_interventions (step_id, kind, agent_id, strength, reason, genome_before, genome_after, related_agent_id,
                                                  pattern_id, diversity_before, diversity_after)
             VALUES (@stepId, @Kind, @AgentId, @Strength, @Reason, @before::jsonb, @after::jsonb, @RelatedAgentId, @PatternId, @diversityBefore, @diversityAfter)
-            """, result.Interventions.Select(i => new
+            """, interventions.Select(i => new
         {
             stepId, i.Kind, i.AgentId, i.Strength, i.Reason, before = JsonSerializer.Serialize(i.Before, Json), after = JsonSerializer.Serialize(i.After, Json),
-            i.RelatedAgentId, i.PatternId, diversityBefore = result.Before.Diversity, diversityAfter = result.After.Diversity,
+            i.RelatedAgentId, i.PatternId, diversityBefore, diversityAfter,
         }));
     }
 }

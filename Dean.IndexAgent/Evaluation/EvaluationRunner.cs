@@ -23,6 +23,10 @@ public sealed class EvaluationRunner
         _slots = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrentEvaluations));
     }
 
+    /// <summary>
+    /// The evaluator on the worktree, <see cref="TaskFile.Repeats"/> times for a noisy one: the first failing run
+    /// decides, else the run with the median score (its metrics and feedback), with the duration of all runs.
+    /// </summary>
     public async Task<EvaluationVerdict> EvaluateAsync(string worktree, TaskFile task, CancellationToken cancellationToken)
     {
         using var activity = DeanMeters.ActivitySource.StartActivity("evaluate");
@@ -30,9 +34,16 @@ public sealed class EvaluationRunner
         await _slots.WaitAsync(cancellationToken);
         try
         {
-            var outcome = await ProcessRunner.RunAsync(worktree, task.Evaluate, TimeSpan.FromSeconds(task.TimeoutSeconds), _options.OutputCapBytes, cancellationToken);
-            var verdict = EvaluationVerdict.FromProcess(outcome, task.Score);
-            _metrics.RecordEvaluation(verdict.Result, outcome.Duration);
+            var runs = new List<EvaluationVerdict>();
+            for (var run = 0; run < Math.Max(1, task.Repeats); run++)
+            {
+                var outcome = await ProcessRunner.RunAsync(worktree, task.Evaluate, TimeSpan.FromSeconds(task.TimeoutSeconds), _options.OutputCapBytes, cancellationToken);
+                var once = EvaluationVerdict.FromProcess(outcome, task.Score);
+                _metrics.RecordEvaluation(once.Result, outcome.Duration);
+                runs.Add(once);
+                if (!once.Passed) break;
+            }
+            var verdict = EvaluationVerdict.Median(runs);
             activity?.SetTag("dean.evaluate.result", verdict.Result.ToString().ToLowerInvariant());
             if (!verdict.Passed) activity?.SetStatus(ActivityStatusCode.Error, verdict.Reason);
             return verdict;
@@ -41,5 +52,20 @@ public sealed class EvaluationRunner
         {
             _slots.Release();
         }
+    }
+
+    /// <summary>
+    /// The validity gate before the evaluator (DESIGN section 2): the task's <c>check</c> command, or, when it has none,
+    /// a parse of the changed Python files. Not an evaluation: it takes no evaluation slot and is not counted as one.
+    /// </summary>
+    public async Task<GateVerdict> CheckAsync(string worktree, TaskFile task, IEnumerable<string> changedPaths, CancellationToken cancellationToken)
+    {
+        var command = task.Check ?? ValidityGate.PythonParseCommand(changedPaths);
+        if (command is null) return GateVerdict.NotChecked;
+        using var activity = DeanMeters.ActivitySource.StartActivity("check");
+        var outcome = await ProcessRunner.RunAsync(worktree, command, TimeSpan.FromSeconds(task.TimeoutSeconds), _options.OutputCapBytes, cancellationToken);
+        var verdict = ValidityGate.Judge(outcome, builtIn: task.Check is null);
+        if (!verdict.Passed) activity?.SetStatus(ActivityStatusCode.Error, verdict.Message);
+        return verdict;
     }
 }

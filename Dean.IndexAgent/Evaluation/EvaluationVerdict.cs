@@ -74,6 +74,15 @@ public sealed record EvaluationVerdict(
         return new(EvaluationResult.Passed, score, metrics, feedback, null, outcome.ExitCode, ms);
     }
 
+    /// <summary>Several runs of one candidate: the first that did not pass, else the run with the median score; durations add up.</summary>
+    public static EvaluationVerdict Median(IReadOnlyList<EvaluationVerdict> runs)
+    {
+        if (runs.Count == 0) throw new ArgumentException("At least one run is needed.", nameof(runs));
+        var total = runs.Sum(r => r.DurationMs);
+        var decisive = runs.FirstOrDefault(r => !r.Passed) ?? runs.OrderBy(r => r.Score!.Value).ElementAt((runs.Count - 1) / 2);
+        return decisive with { DurationMs = total };
+    }
+
     private static string Tail(string stderr)
     {
         var text = stderr.Trim();

@@ -80,7 +80,13 @@ public sealed class GeneticOperators(MutationRateRange mutationRateRange)
         }
 
         var mutationRate = random.NextBool(firstWeight) ? first.MutationRate : second.MutationRate;
-        return new Genome(GenomeOperations.ToTraits(traits), GenomeOperations.CanonicalStrategies(strategies), MutationRateRange.Clamp(mutationRate));
+        // What each parent learned on the target: every strategy's weight, and the spread, from either parent.
+        var weights = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var key in (first.StrategyWeights?.Keys ?? []).Union(second.StrategyWeights?.Keys ?? [], StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            weights[key] = (random.NextBool(firstWeight) ? first : second).WeightOf(key);
+        var stepScale = random.NextBool(firstWeight) ? first.StepScale : second.StepScale;
+        return new Genome(GenomeOperations.ToTraits(traits), GenomeOperations.CanonicalStrategies(strategies), MutationRateRange.Clamp(mutationRate),
+            weights.Count == 0 ? null : weights, stepScale);
     }
 
     /// <summary>Mutation at the genome's own rate: σ = mutation_rate, add/drop probability = mutation_rate.</summary>
@@ -90,7 +96,8 @@ public sealed class GeneticOperators(MutationRateRange mutationRateRange)
     /// Mutation at an explicit strength (used by the diversity defence): each trait gets gaussian noise with
     /// σ = <paramref name="strength"/> and is clamped to [0,1]; with probability <paramref name="strength"/> a base
     /// strategy the genome lacks is added, and independently with the same probability one strategy is dropped
-    /// (never the last one). The mutation rate is only clamped into the allowed range.
+    /// (never the last one). The mutation rate is only clamped into the allowed range; the learned strategy weights and
+    /// spread are inherited.
     /// </summary>
     public Genome Mutate(Genome genome, double strength, Random random)
     {
@@ -110,7 +117,12 @@ public sealed class GeneticOperators(MutationRateRange mutationRateRange)
         if (random.NextBool(strength) && strategies.Count > 1)
             strategies.RemoveAt(random.Next(strategies.Count));
 
-        return new Genome(GenomeOperations.ToTraits(traits), GenomeOperations.CanonicalStrategies(strategies), MutationRateRange.Clamp(genome.MutationRate));
+        return genome with
+        {
+            Traits = GenomeOperations.ToTraits(traits),
+            Strategies = GenomeOperations.CanonicalStrategies(strategies),
+            MutationRate = MutationRateRange.Clamp(genome.MutationRate),
+        };
     }
 
     /// <summary>A random genome within bounds: uniform traits, a non-empty random subset of the base strategies, a uniform mutation rate in range.</summary>

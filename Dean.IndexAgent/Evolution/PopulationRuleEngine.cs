@@ -8,20 +8,34 @@ namespace Dean.IndexAgent.Evolution;
 /// <param name="TokenEfficiency">The agent's token efficiency (EMA of fitness gain per 1,000 tokens).</param>
 /// <param name="Genome">The agent's genome.</param>
 /// <param name="AcceptedCandidateId">The candidate accepted in this generation, if any (what rule 90 abstracts).</param>
+/// <param name="StepsSinceAccept">Steps (one per generation in a cycle) since the agent's last accepted candidate.</param>
 public sealed record RingAgent(
     string Id,
     bool Improved,
     double Fitness,
     double TokenEfficiency,
     Genome Genome,
-    string? AcceptedCandidateId = null);
+    string? AcceptedCandidateId = null,
+    int StepsSinceAccept = 0);
 
-/// <summary>Limits of the population step.</summary>
-/// <param name="MinPopulation">Rule 1 never retires below this size (constraint <c>population_size_range</c> minimum).</param>
-/// <param name="MaxPopulation">Spawns and forks never grow the population above this size.</param>
-/// <param name="MaxRetireFraction">At most this fraction of the population (rounded down) retires per generation.</param>
+/// <summary>The size a population is held within (DESIGN section 5).</summary>
+/// <param name="MinPopulation">The lower bound: retirements below it are replaced by children of tournament winners.</param>
+/// <param name="MaxPopulation">The upper bound: spawns and forks beyond it evict the least fit (never the elite).</param>
+/// <param name="MaxRetireFraction">At most this fraction of the population (rounded down) retires by rule 1 per generation.</param>
 public sealed record PopulationLimits(int MinPopulation = 3, int MaxPopulation = 50, double MaxRetireFraction = 0.3)
 {
+    /// <summary>
+    /// The bounds of a cycle of <paramref name="size"/> agents: [max(size, min), min(2 × size, max)] with min/max of the
+    /// constraint <c>population_size_range</c>; an explicit list smaller than min keeps [n, 2n].
+    /// </summary>
+    public static PopulationLimits For(int size, bool explicitList, int rangeMin, int rangeMax)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        if (explicitList && size < rangeMin) return new PopulationLimits(size, 2 * size);
+        var upper = Math.Max(1, Math.Min(2 * size, rangeMax));
+        return new PopulationLimits(Math.Min(Math.Max(size, rangeMin), upper), upper);
+    }
+
     public int MinPopulation { get; } = MinPopulation >= 0 && MinPopulation <= MaxPopulation
         ? MinPopulation
         : throw new ArgumentOutOfRangeException(nameof(MinPopulation), MinPopulation, "The minimum population is between 0 and the maximum.");
@@ -56,6 +70,25 @@ public sealed record RetireAction(string AgentId, string Reason);
 /// <summary>A firing whose action the limits or the situation prevented, so it can be reported.</summary>
 public sealed record SkippedAction(int Rule, string AgentId, string Reason);
 
+/// <summary>An agent retired because spawns and forks took the population above its upper bound (the least fit go).</summary>
+public sealed record EvictAction(string AgentId, string Reason);
+
+/// <summary>How a stagnant agent explores (DESIGN section 5).</summary>
+public static class StagnationAnswer
+{
+    /// <summary>Its perturbation spread doubles.</summary>
+    public const string Widen = "stagnation_widen";
+
+    /// <summary>Its genome crosses with an agent of another lineage, and crossover weighs more for its next edits.</summary>
+    public const string Crossover = "stagnation_crossover";
+
+    /// <summary>It starts again from the population's best commit (and fitness), with a new genome.</summary>
+    public const string Restart = "stagnation_restart";
+}
+
+/// <summary>The answer to a stagnant agent: <see cref="Kind"/> is a <see cref="StagnationAnswer"/>; <see cref="PartnerId"/> the other agent involved.</summary>
+public sealed record StagnationAction(string AgentId, string Kind, string? PartnerId, Genome Genome, string Reason);
+
 /// <summary>
 /// What the population step should do. The service executes it: worktrees and allocations for spawns and forks,
 /// genome updates (<see cref="GenomeUpdates"/>), pattern discovery for abstractions, retirements.
@@ -67,9 +100,18 @@ public sealed record PopulationPlan(
     IReadOnlyList<CrossoverAction> Crossovers,
     IReadOnlyList<RetireAction> Retirements,
     IReadOnlyList<SkippedAction> Skipped,
-    IReadOnlyDictionary<int, int> CaRulesFired)
+    IReadOnlyDictionary<int, int> CaRulesFired,
+    IReadOnlyList<EvictAction>? Evictions = null,
+    IReadOnlyList<StagnationAction>? Stagnation = null)
 {
-    /// <summary>The final genome of each existing agent whose genome the plan changes (forks, then crossovers).</summary>
+    public IReadOnlyList<EvictAction> Evictions { get; } = Evictions ?? [];
+
+    public IReadOnlyList<StagnationAction> Stagnation { get; } = Stagnation ?? [];
+
+    /// <summary>The population's size once the plan is carried out.</summary>
+    public int SizeAfter(int ringSize) => ringSize - Retirements.Count - Evictions.Count + Spawns.Count + Forks.Count;
+
+    /// <summary>The final genome of each existing agent whose genome the plan changes (forks, then crossovers; stagnation answers come after).</summary>
     public IReadOnlyDictionary<string, Genome> GenomeUpdates
     {
         get
@@ -178,10 +220,10 @@ public sealed class PopulationRuleEngine(GeneticOperators operators, PopulationL
         foreach (var elite in GeneticOperators.EliteIndices(ring.Select(a => a.Fitness).ToArray()))
             protectedIds.Add(ring[elite].Id);
 
+        var eliteIds = GeneticOperators.EliteIndices(ring.Select(a => a.Fitness).ToArray()).Select(i => ring[i].Id).ToHashSet(StringComparer.Ordinal);
+        var position = ring.Select((a, i) => (a.Id, i)).ToDictionary(p => p.Id, p => p.i, StringComparer.Ordinal);
         var retirements = new List<RetireAction>();
-        var maxRetirements = Math.Min(
-            (int)Math.Floor(ring.Count * limits.MaxRetireFraction + 1e-9),
-            Math.Max(0, ring.Count - limits.MinPopulation));
+        var maxRetirements = (int)Math.Floor(ring.Count * limits.MaxRetireFraction + 1e-9);
         var retireCandidates = firing.GetValueOrDefault(Cleanup, [])
             .OrderBy(i => ring[i].Fitness).ThenBy(i => ring[i].TokenEfficiency).ThenBy(i => i);
         foreach (var i in retireCandidates)
@@ -190,39 +232,49 @@ public sealed class PopulationRuleEngine(GeneticOperators operators, PopulationL
             if (protectedIds.Contains(agent.Id))
                 skipped.Add(new SkippedAction(Cleanup, agent.Id, "protected: elite or parent in this step"));
             else if (retirements.Count >= maxRetirements)
-                skipped.Add(new SkippedAction(Cleanup, agent.Id,
-                    $"retirement limit reached (at most {limits.MaxRetireFraction:P0} per generation, never below {limits.MinPopulation})"));
+                skipped.Add(new SkippedAction(Cleanup, agent.Id, $"retirement limit reached (at most {limits.MaxRetireFraction:P0} per generation)"));
             else
                 retirements.Add(new RetireAction(agent.Id, "stagnant: no improvement by the agent or its neighbours (rule 1)"));
         }
+        var retiredIds = retirements.Select(r => r.AgentId).ToHashSet(StringComparer.Ordinal);
+        var survivors = ring.Where(a => !retiredIds.Contains(a.Id)).ToList();
 
-        // Growth is capped by the maximum population; the fittest parents grow first.
-        var room = Math.Max(0, limits.MaxPopulation - (ring.Count - retirements.Count));
-        var spawns = new List<SpawnAction>();
-        var forks = new List<ForkAction>();
+        // Growth beyond the upper bound evicts the least fit survivors (never the elite, nor this step's parents);
+        // what cannot make room that way is skipped, the least fit parents' requests first.
         var growth = spawnRequests.Select(s => (Rule: CreateImprovedNeighbour, Fitness: s.ParentFitness, s.Cell, Item: (object)s.Action))
             .Concat(forkRequests.Select(f => (Rule: Fork, f.Fitness, f.Cell, Item: (object)f.Action)))
-            .OrderByDescending(g => g.Fitness).ThenBy(g => g.Cell).ThenBy(g => g.Rule);
+            .OrderByDescending(g => g.Fitness).ThenBy(g => g.Cell).ThenBy(g => g.Rule).ToList();
+        var evictable = new Queue<RingAgent>(survivors.Where(a => !eliteIds.Contains(a.Id) && !protectedIds.Contains(a.Id))
+            .OrderBy(a => a.Fitness).ThenBy(a => a.TokenEfficiency).ThenBy(a => position[a.Id]));
+        var evictions = new List<EvictAction>();
+        while (survivors.Count - evictions.Count > limits.MaxPopulation && evictable.Count > 0)
+            evictions.Add(new EvictAction(evictable.Dequeue().Id, $"evicted: least fit while the population is above its upper bound of {limits.MaxPopulation}"));
+        var spawns = new List<SpawnAction>();
+        var forks = new List<ForkAction>();
         foreach (var request in growth)
         {
             var at = request.Item is SpawnAction s ? s.FiredAt : ((ForkAction)request.Item).AgentId;
-            if (room == 0)
+            if (survivors.Count - evictions.Count + spawns.Count + forks.Count >= limits.MaxPopulation)
             {
-                skipped.Add(new SkippedAction(request.Rule, at, $"population at its maximum of {limits.MaxPopulation}"));
-                continue;
+                // Only a child fitter than the least fit survivor is worth an eviction.
+                if (evictable.Count == 0 || evictable.Peek().Fitness > request.Fitness)
+                {
+                    skipped.Add(new SkippedAction(request.Rule, at, $"population at its upper bound of {limits.MaxPopulation}"));
+                    continue;
+                }
+                evictions.Add(new EvictAction(evictable.Dequeue().Id, $"evicted: least fit when the population exceeded its upper bound of {limits.MaxPopulation}"));
             }
-            room--;
             if (request.Item is SpawnAction spawn) spawns.Add(spawn);
             else forks.Add((ForkAction)request.Item);
         }
+        var evictedIds = evictions.Select(e => e.AgentId).ToHashSet(StringComparer.Ordinal);
+        survivors.RemoveAll(a => evictedIds.Contains(a.Id));
 
-        // Below the minimum (agents may also leave by budget exhaustion), tournament winners among the survivors
-        // get mutated children until the population is back at its minimum.
-        var retiredIds = retirements.Select(r => r.AgentId).ToHashSet(StringComparer.Ordinal);
-        var survivors = ring.Where(a => !retiredIds.Contains(a.Id)).ToArray();
-        var size = survivors.Length + spawns.Count + forks.Count;
+        // Below the lower bound (after rule 1, or agents that left by budget exhaustion), tournament winners among the
+        // survivors get mutated children until the population is back at its lower bound.
+        var size = survivors.Count + spawns.Count + forks.Count;
         var survivorFitness = survivors.Select(a => a.Fitness).ToArray();
-        for (; size < limits.MinPopulation && size < limits.MaxPopulation && survivors.Length > 0; size++)
+        for (; size < limits.MinPopulation && size < limits.MaxPopulation && survivors.Count > 0; size++)
         {
             var parent = survivors[GeneticOperators.TournamentSelect(survivorFitness, random)];
             spawns.Add(new SpawnAction(parent.Id, parent.Id, operators.Mutate(parent.Genome, random), Refill: true));
@@ -236,7 +288,50 @@ public sealed class PopulationRuleEngine(GeneticOperators operators, PopulationL
             crossovers.Add(new CrossoverAction(ring[cell].Id, partner.Id, selfWeight, operators.Crossover(own, partner.Genome, random, selfWeight)));
         }
 
-        return new PopulationPlan(spawns, forks, abstractions, crossovers, retirements, skipped, fired);
+        var stagnation = PlanStagnation(ring, position, survivors, random);
+        return new PopulationPlan(spawns, forks, abstractions, crossovers, retirements, skipped, fired, evictions, stagnation);
+    }
+
+    /// <summary>Generations without an accepted candidate after which an agent is stagnant.</summary>
+    public const int StagnantAfter = 3;
+
+    /// <summary>
+    /// Exploration for every stagnant survivor: the population's best widens its spread (there is nowhere better to
+    /// restart from); any other agent restarts from the best (half the time), crosses with an agent outside its ring
+    /// neighbourhood, or widens (a quarter each).
+    /// </summary>
+    private List<StagnationAction> PlanStagnation(IReadOnlyList<RingAgent> ring, IReadOnlyDictionary<string, int> position, IReadOnlyList<RingAgent> survivors, Random random)
+    {
+        var answers = new List<StagnationAction>();
+        if (survivors.Count == 0) return answers;
+        var best = survivors.OrderByDescending(a => a.Fitness).ThenBy(a => position[a.Id]).First();
+        foreach (var agent in survivors.Where(a => a.StepsSinceAccept >= StagnantAfter))
+        {
+            var why = $"stagnant: {agent.StepsSinceAccept} steps without an accepted candidate";
+            var roll = random.NextDouble();
+            if (agent.Id != best.Id && best.Fitness > agent.Fitness && roll < 0.5)
+            {
+                var fresh = operators.Mutate(best.Genome, Math.Max(0.2, best.Genome.MutationRate), random) with { StepScale = 1.0 };
+                answers.Add(new StagnationAction(agent.Id, StagnationAnswer.Restart, best.Id, fresh, why));
+                continue;
+            }
+            var (left, right) = ElementaryCellularAutomaton.RingNeighbours(ring, position[agent.Id]);
+            var outsiders = survivors.Where(a => a.Id != agent.Id && a.Id != left.Id && a.Id != right.Id).ToArray();
+            if (agent.Id != best.Id && outsiders.Length > 0 && roll < 0.75)
+            {
+                var partner = outsiders[GeneticOperators.TournamentSelect(outsiders.Select(a => a.Fitness).ToArray(), random)];
+                var crossed = operators.Crossover(agent.Genome, partner.Genome, random);
+                var withCrossover = crossed.WithStrategies(crossed.Strategies.Append(Genome.Crossover));
+                var boosted = new Dictionary<string, double>(withCrossover.StrategyWeights ?? new Dictionary<string, double>(), StringComparer.Ordinal)
+                {
+                    [Genome.Crossover] = Math.Clamp(withCrossover.WeightOf(Genome.Crossover) * 2, Genome.MinStrategyWeight, Genome.MaxStrategyWeight),
+                };
+                answers.Add(new StagnationAction(agent.Id, StagnationAnswer.Crossover, partner.Id, withCrossover with { StrategyWeights = boosted }, why));
+                continue;
+            }
+            answers.Add(new StagnationAction(agent.Id, StagnationAnswer.Widen, null, SearchAdaptation.Widen(agent.Genome), why));
+        }
+        return answers;
     }
 
     /// <summary>Whether <paramref name="rule"/> maps cell <paramref name="index"/>'s ring neighbourhood to 1.</summary>

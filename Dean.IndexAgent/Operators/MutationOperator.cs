@@ -22,9 +22,11 @@ public sealed record ProposalContext(
 
 /// <summary>
 /// An operator's answer: the new contents of the files it changed (empty with <see cref="Failure"/> when it has no edit),
-/// and the tokens it used, which the step charges at the Economy.
+/// and the tokens it used, which the step charges at the Economy. <see cref="Strategy"/> is the genome strategy that made
+/// the edit, when the operator chose one: the step credits the outcome to it.
 /// </summary>
-public sealed record Proposal(IReadOnlyDictionary<string, string> Changes, string Kind, string Description, int TokensUsed, string? Failure = null)
+public sealed record Proposal(IReadOnlyDictionary<string, string> Changes, string Kind, string Description, int TokensUsed, string? Failure = null,
+    string? Strategy = null)
 {
     public static Proposal Failed(string kind, string failure, int tokensUsed) =>
         new(new Dictionary<string, string>(), kind, failure, tokensUsed, failure);

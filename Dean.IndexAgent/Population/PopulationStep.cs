@@ -10,7 +10,10 @@ using Npgsql;
 
 namespace Dean.IndexAgent.Population;
 
-public sealed record PopulationEvolveRequest(string[]? PopulationIds, string? CycleId, int? Generation, int[]? CaRules, double? DiversityThreshold);
+/// <param name="PopulationSize">The cycle's size: the population is held within its bounds (DESIGN section 5); without it, within <c>population_size_range</c>.</param>
+/// <param name="ExplicitPopulation">Whether the size is that of an explicit <c>population_ids</c> list (a list smaller than the range keeps [n, 2n]).</param>
+public sealed record PopulationEvolveRequest(string[]? PopulationIds, string? CycleId, int? Generation, int[]? CaRules, double? DiversityThreshold,
+    int? PopulationSize = null, bool? ExplicitPopulation = null);
 
 public sealed record SpawnedAgent(string AgentId, string ParentId, string FiredAt, bool Refill, int Generation, int Level, string BaseCommit, Genome Genome);
 
@@ -69,6 +72,7 @@ public sealed class PopulationStep(
         if (rules.Where(r => !PopulationRuleEngine.IsSupported(r)).ToList() is { Count: > 0 } bad)
             return new PopulationResult.Invalid("ca_rules", $"rule {bad[0]} is not supported; use {string.Join(", ", PopulationRuleEngine.SupportedRules)}");
         if (request.DiversityThreshold is { } t && (double.IsNaN(t) || t < 0 || t > 1)) return new PopulationResult.Invalid("diversity_threshold", "diversity_threshold must be within [0, 1]");
+        if (request.PopulationSize is < 1 or > 1000) return new PopulationResult.Invalid("population_size", "population_size must be from 1 to 1000");
         var distinct = ids.Distinct(StringComparer.Ordinal).ToList();
         var population = await agents.FindManyAsync(distinct, ct);
         var missing = distinct.Except(population.Select(a => a.Id)).ToList();
@@ -89,7 +93,7 @@ public sealed class PopulationStep(
                 INSERT INTO population_steps (step_key, cycle_id, generation, request) VALUES (@key, @CycleId, @generation, @request::jsonb) RETURNING id
                 """, new { key, request.CycleId, generation, request = JsonSerializer.Serialize(request, Json) });
 
-            var response = await RunAsync(stepId, request.CycleId, generation, rules, request.DiversityThreshold, population, key, ct);
+            var response = await RunAsync(stepId, request, generation, rules, population, key, ct);
             await connection.ExecuteAsync("UPDATE population_steps SET result = @result::json, finished_at = now() WHERE id = @stepId",
                 new { stepId, result = JsonSerializer.Serialize(response, Json) });
             return new PopulationResult.Done(response);
@@ -100,11 +104,12 @@ public sealed class PopulationStep(
         }
     }
 
-    private async Task<PopulationEvolveResponse> RunAsync(long stepId, string? cycleId, int generation, IReadOnlyList<int> rules, double? requestedThreshold,
+    private async Task<PopulationEvolveResponse> RunAsync(long stepId, PopulationEvolveRequest request, int generation, IReadOnlyList<int> rules,
         IReadOnlyList<Agent> requested, string key, CancellationToken ct)
     {
+        var cycleId = request.CycleId;
         var constraints = await economy.GetConstraintsAsync(ct);
-        var threshold = requestedThreshold ?? constraints.MinDiversity;
+        var threshold = request.DiversityThreshold ?? constraints.MinDiversity;
         var operators = new GeneticOperators(new MutationRateRange(constraints.MutationRateRange[0], constraints.MutationRateRange[1]));
         var (minSize, maxSize) = (constraints.PopulationSizeRange[0], constraints.PopulationSizeRange[1]);
         var random = new Random(EvolutionStep.StableSeed(key, 0));
@@ -114,10 +119,12 @@ public sealed class PopulationStep(
         var accepted = await AcceptedAsync(ring.Select(a => a.Id).ToArray(), cycleId, generation, ct);
         var diversityBefore = diversity.Measure(await diversity.MembersAsync(ring, ct), threshold).Diversity;
 
-        var limits = new PopulationLimits(Math.Min(minSize, maxSize), maxSize);
+        var limits = request.PopulationSize is { } size
+            ? PopulationLimits.For(size, request.ExplicitPopulation == true, minSize, maxSize)
+            : new PopulationLimits(Math.Min(minSize, maxSize), maxSize);
         var plan = new PopulationRuleEngine(operators, limits).Plan(
             ring.Select(a => new RingAgent(a.Id, accepted.ContainsKey(a.Id), a.Fitness ?? double.NegativeInfinity, a.TokenEfficiency, a.Genome,
-                accepted.TryGetValue(a.Id, out var c) ? c.ToString(System.Globalization.CultureInfo.InvariantCulture) : null)).ToList(),
+                accepted.TryGetValue(a.Id, out var c) ? c.ToString(System.Globalization.CultureInfo.InvariantCulture) : null, a.StepsSinceAccept)).ToList(),
             rules, random);
         foreach (var (rule, count) in plan.CaRulesFired) metrics.RuleFired(rule, count);
         var skipped = plan.Skipped.Select(s => new SkippedDone(s.Rule, s.AgentId, s.Reason)).ToList();
@@ -142,9 +149,9 @@ public sealed class PopulationStep(
 
         // Retirements first: they free budget for the children.
         var retired = new List<RetiredAgent>();
-        foreach (var retirement in plan.Retirements)
-            if (await agentService.RetireAsync(retirement.AgentId, $"population step: {retirement.Reason}", ct) is RetireResult.Retired r)
-                retired.Add(new RetiredAgent(retirement.AgentId, retirement.Reason, r.TokensReturned));
+        foreach (var (agentId, reason) in plan.Retirements.Select(r => (r.AgentId, r.Reason)).Concat(plan.Evictions.Select(e => (e.AgentId, e.Reason))))
+            if (await agentService.RetireAsync(agentId, $"population step: {reason}", ct) is RetireResult.Retired r)
+                retired.Add(new RetiredAgent(agentId, reason, r.TokensReturned));
 
         var spawned = new List<SpawnedAgent>();
         foreach (var spawn in plan.Spawns)
@@ -167,6 +174,8 @@ public sealed class PopulationStep(
                 skipped.Add(new SkippedDone(PopulationRuleEngine.Fork, fork.AgentId, Refusal(child)));
         }
 
+        var stagnation = await AnswerStagnationAsync(stepId, plan.Stagnation, byId, diversityBefore, ct);
+
         // Diversity defence on the population after the rules.
         var after = (await agents.FindManyAsync([.. ring.Select(a => a.Id), .. spawned.Select(s => s.AgentId), .. forked.Select(f => f.AgentId)], ct))
             .Where(a => a.Status == AgentStatus.Active).OrderBy(a => a.CreatedAt).ThenBy(a => a.Id, StringComparer.Ordinal).ToList();
@@ -185,8 +194,36 @@ public sealed class PopulationStep(
             plan.CaRulesFired.ToDictionary(f => f.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), f => f.Value),
             spawned, forked, retired, plan.Crossovers.Select(x => new CrossoverDone(x.AgentId, x.PartnerId, x.SelfWeight, x.Genome)).ToList(),
             diversityBefore, defence.After.Diversity,
-            defence.Interventions.Select(i => new StepIntervention(i.Kind, i.AgentId, i.Strength, i.Reason, i.RelatedAgentId, i.PatternId)).ToList(),
+            stagnation.Concat(defence.Interventions).Select(i => new StepIntervention(i.Kind, i.AgentId, i.Strength, i.Reason, i.RelatedAgentId, i.PatternId)).ToList(),
             discovered, skipped, after.Select(a => a.Id).ToList(), false);
+    }
+
+    /// <summary>
+    /// The stagnant agents explore: a new genome each (and a fresh count of steps since an accepted candidate); a restart
+    /// also moves the agent's worktree to the best agent's commit and takes its fitness. Recorded as interventions.
+    /// </summary>
+    private async Task<List<DiversityIntervention>> AnswerStagnationAsync(long stepId, IReadOnlyList<StagnationAction> answers, IReadOnlyDictionary<string, Agent> byId,
+        double diversityNow, CancellationToken ct)
+    {
+        var done = new List<DiversityIntervention>();
+        foreach (var answer in answers)
+        {
+            using var _ = await locks.AcquireAsync(answer.AgentId, ct);
+            var agent = await agents.FindAsync(answer.AgentId, ct);
+            if (agent is not { Status: AgentStatus.Active }) continue;
+            if (answer.Kind == StagnationAnswer.Restart && answer.PartnerId is { } bestId && byId.TryGetValue(bestId, out var best))
+            {
+                await Workspace.GitCli.RunAsync(agent.WorktreePath, ["reset", "--hard", "--quiet", best.HeadCommit], ct);
+                await agents.ReviveAsync(agent.Id, answer.Genome, best.HeadCommit, best.Fitness, ct);
+            }
+            else
+            {
+                await agents.ReviveAsync(agent.Id, answer.Genome, null, null, ct);
+            }
+            done.Add(new DiversityIntervention(answer.Kind, agent.Id, answer.Genome.StepScale, answer.Reason, agent.Genome, answer.Genome, answer.PartnerId));
+        }
+        await diversity.RecordInterventionsAsync(stepId, done, diversityNow, diversityNow, ct);
+        return done;
     }
 
     private static DiscoveredPattern Describe(StoredPattern p, bool isNew, List<long> candidates) =>

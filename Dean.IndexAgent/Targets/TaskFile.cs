@@ -4,11 +4,16 @@ using System.Text.RegularExpressions;
 namespace Dean.IndexAgent.Targets;
 
 /// <summary>A target's <c>dean.json</c> (DESIGN section 2), validated field by field.</summary>
-public sealed partial record TaskFile(string Name, IReadOnlyList<string> Evolve, string Evaluate, string? Score, int TimeoutSeconds)
+/// <param name="Check">A cheap validity gate run before the evaluator (null: the built-in parse check for Python files).</param>
+/// <param name="Repeats">Runs of the evaluator per candidate, for noisy evaluators: the median score decides.</param>
+/// <param name="Description">The task in words.</param>
+public sealed partial record TaskFile(string Name, IReadOnlyList<string> Evolve, string Evaluate, string? Score, int TimeoutSeconds,
+    string? Check = null, int Repeats = 1, string? Description = null)
 {
     public const string FileName = "dean.json";
     public const int DefaultTimeoutSeconds = 30;
     public const int MaxTimeoutSeconds = 3600;
+    public const int MaxRepeats = 25;
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,62}$")]
     public static partial Regex NamePattern();
@@ -83,6 +88,24 @@ public sealed partial record TaskFile(string Name, IReadOnlyList<string> Evolve,
                 errors["timeoutSeconds"] = [$"{FileName}: timeoutSeconds must be an integer from 1 to {MaxTimeoutSeconds}"];
         }
 
-        return errors.Count == 0 ? new TaskFile(name!, evolve, evaluate!, score, timeout) : null;
+        var check = OptionalText(root, "check", "check must be a non-empty command", errors);
+        var description = OptionalText(root, "description", "description must be a non-empty string", errors);
+
+        var repeats = 1;
+        if (root.TryGetProperty("repeats", out var repeatsElement) && repeatsElement.ValueKind != JsonValueKind.Null)
+        {
+            if (repeatsElement.ValueKind != JsonValueKind.Number || !repeatsElement.TryGetInt32(out repeats) || repeats < 1 || repeats > MaxRepeats)
+                errors["repeats"] = [$"{FileName}: repeats must be an integer from 1 to {MaxRepeats}"];
+        }
+
+        return errors.Count == 0 ? new TaskFile(name!, evolve, evaluate!, score, timeout, check, repeats, description) : null;
+    }
+
+    private static string? OptionalText(JsonElement root, string key, string problem, Dictionary<string, string[]> errors)
+    {
+        if (!root.TryGetProperty(key, out var element) || element.ValueKind == JsonValueKind.Null) return null;
+        if (element.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(element.GetString())) return element.GetString();
+        errors[key] = [$"{FileName}: {problem}"];
+        return null;
     }
 }

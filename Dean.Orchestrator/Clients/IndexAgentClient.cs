@@ -15,7 +15,8 @@ public sealed class IndexAgentClient(HttpClient http)
 
     public sealed record AgentPage(IReadOnlyList<Agent> Agents, int Total, int Limit, int Offset);
 
-    public sealed record StepResult(string? CandidateId, bool Accepted, double? Score, double? PreviousFitness, long TokensUsed, long EvaluationMs, string? Reason);
+    public sealed record StepResult(string? CandidateId, bool Accepted, double? Score, double? PreviousFitness, long TokensUsed, long EvaluationMs, string? Reason,
+        string? EditKind = null, string? Evaluation = null);
 
     public sealed record PopulationResult(
         Dictionary<string, int> CaRulesFired,
@@ -50,7 +51,8 @@ public sealed class IndexAgentClient(HttpClient http)
         return (await http.GetFromJsonAsync<AgentPage>(query, Json, ct))!;
     }
 
-    public sealed record Candidate(string Id, string? CycleId, int? Generation, bool Accepted, double? Score, long TokensUsed, string? Reason);
+    public sealed record Candidate(string Id, string? CycleId, int? Generation, bool Accepted, double? Score, long TokensUsed, string? Reason,
+        string? EditKind = null, string? Evaluation = null);
 
     private sealed record CandidatePage(IReadOnlyList<Candidate> Candidates, int Total);
 
@@ -69,12 +71,14 @@ public sealed class IndexAgentClient(HttpClient http)
         using var response = await http.PostAsJsonAsync($"/api/v1/agents/{Uri.EscapeDataString(agentId)}/evolve",
             new { seed, cycle_id = cycleId, generation }, Json, ct);
         if (response.StatusCode == HttpStatusCode.Conflict)
-            return new StepResult(null, false, null, null, 0, 0, "budget_exceeded");
+            return new StepResult(null, false, null, null, 0, 0, "budget_exceeded", null, "skipped");
         await DownstreamException.ThrowIfFailedAsync(response, ct);
         return (await response.Content.ReadFromJsonAsync<StepResult>(Json, ct))!;
     }
 
-    public async Task<PopulationResult> EvolvePopulationAsync(IReadOnlyList<string> populationIds, string cycleId, int generation, IReadOnlyList<int> caRules, double diversityThreshold, CancellationToken ct)
+    /// <param name="populationSize">The size the population is held at; <paramref name="explicitPopulation"/> when it is the count of a given list.</param>
+    public async Task<PopulationResult> EvolvePopulationAsync(IReadOnlyList<string> populationIds, string cycleId, int generation, IReadOnlyList<int> caRules,
+        double diversityThreshold, int populationSize, bool explicitPopulation, CancellationToken ct)
     {
         using var response = await http.PostAsJsonAsync("/api/v1/population/evolve", new
         {
@@ -83,6 +87,8 @@ public sealed class IndexAgentClient(HttpClient http)
             generation,
             ca_rules = caRules,
             diversity_threshold = diversityThreshold,
+            population_size = populationSize,
+            explicit_population = explicitPopulation,
         }, Json, ct);
         await DownstreamException.ThrowIfFailedAsync(response, ct);
         return (await response.Content.ReadFromJsonAsync<PopulationResult>(Json, ct))!;

@@ -123,7 +123,7 @@ public sealed class CycleRunner(
             {
                 if (await indexAgent.FindCandidateAsync(agent.Id, cycle.Id, generation, ct) is not { } taken) continue;
                 await cycles.RecordStepAsync(cycle.Id, generation,
-                    new StepRecord(agent.Id, taken.Id, taken.Accepted, taken.Score, taken.TokensUsed, taken.Reason), CancellationToken.None);
+                    new StepRecord(agent.Id, taken.Id, taken.Accepted, taken.Score, taken.TokensUsed, taken.Reason, taken.EditKind, taken.Evaluation), CancellationToken.None);
                 done.Add(agent.Id);
             }
         }
@@ -154,17 +154,20 @@ public sealed class CycleRunner(
         {
             var result = await indexAgent.EvolveAsync(agent.Id, cycle.Id, generation, CycleArithmetic.StepSeed(cycle.Id, generation, agent.Id), token);
             await cycles.RecordStepAsync(cycle.Id, generation,
-                new StepRecord(agent.Id, result.CandidateId, result.Accepted, result.Score, result.TokensUsed, result.Reason), CancellationToken.None);
+                new StepRecord(agent.Id, result.CandidateId, result.Accepted, result.Score, result.TokensUsed, result.Reason, result.EditKind, result.Evaluation),
+                CancellationToken.None);
             metrics.Step(result.Accepted);
             await PublishAsync(cycle, "step_completed", CycleStatus.Running, generation, new
             {
-                agent_id = agent.Id, result.CandidateId, result.Accepted, result.Score, result.TokensUsed, result.EvaluationMs, result.Reason,
+                agent_id = agent.Id, result.CandidateId, result.Accepted, result.Score, result.TokensUsed, result.EvaluationMs, result.Reason, result.EditKind,
+                result.Evaluation,
             });
         });
 
         var steps = await cycles.StepsAsync(cycle.Id, generation, ct);
         var population = agents.Select(a => a.Id).ToList();
-        var step = await indexAgent.EvolvePopulationAsync(population, cycle.Id, generation, cycle.CaRules, cycle.DiversityThreshold, ct);
+        var step = await indexAgent.EvolvePopulationAsync(population, cycle.Id, generation, cycle.CaRules, cycle.DiversityThreshold,
+            cycle.PopulationSize, cycle.RequestedPopulation is null, ct);
         var retired = step.Retired.Select(AgentId).ToHashSet();
         var nextPopulation = population.Where(id => !retired.Contains(id))
             .Concat(step.Spawned.Select(AgentId)).Concat(step.Forked.Select(AgentId)).Distinct().ToArray();
@@ -173,7 +176,7 @@ public sealed class CycleRunner(
         foreach (var id in population)
             fitness.Add((id, (await indexAgent.GetAgentAsync(id, ct))?.Fitness));
         var (best, mean, bestAgent) = CycleArithmetic.Summarise(fitness);
-        var record = new GenerationRecord(generation, best, mean, step.DiversityAfter, steps.Count(s => s.Accepted), steps.Count,
+        var record = new GenerationRecord(generation, best, mean, step.DiversityAfter, steps.Count(s => s.Accepted), steps.Count(s => s.Evaluated),
             steps.Sum(s => s.TokensUsed), step.CaRulesFired, startedAt, time.GetUtcNow().UtcDateTime);
         if (await cycles.CompleteGenerationAsync(cycle.Id, record, nextPopulation, step.PatternsDiscovered.Count, best, bestAgent, CancellationToken.None))
         {

@@ -27,6 +27,9 @@ public sealed record Cycle
     public string? Target { get; init; }
     public string[] PopulationIds { get; init; } = [];
     public int? RequestedPopulation { get; init; }
+
+    /// <summary>The size the population is held at: the requested size, or the count of the population ids the cycle started with.</summary>
+    public int PopulationSize { get; init; }
     public int TotalGenerations { get; init; }
     public int CurrentGeneration { get; init; }
     public long TokenBudget { get; init; }
@@ -51,17 +54,26 @@ public sealed record GenerationRecord(
     int Generation, double? BestScore, double? MeanScore, double? Diversity, int Accepted, int Evaluations, long Tokens,
     Dictionary<string, int> CaRulesFired, DateTime StartedAt, DateTime CompletedAt);
 
-public sealed record StepRecord(string AgentId, string? CandidateId, bool Accepted, double? Score, long TokensUsed, string? Reason)
+/// <param name="EditKind">The kind of edit the candidate made (null when the step made none).</param>
+/// <param name="Evaluation">How the evaluation ended (<c>passed</c>, <c>failed</c>, …), <c>check_failed</c> when the validity gate stopped it, <c>skipped</c> when nothing ran.</param>
+public sealed record StepRecord(string AgentId, string? CandidateId, bool Accepted, double? Score, long TokensUsed, string? Reason, string? EditKind, string? Evaluation)
 {
     // Dapper materialises through this constructor; the column types (float8 may be null) must match exactly.
-    private StepRecord() : this("", null, false, null, 0, null) { }
+    private StepRecord() : this("", null, false, null, 0, null, null, null) { }
+
+    /// <summary>Whether the candidate reached the evaluator: only those count as evaluations.</summary>
+    public bool Evaluated => Evaluation is not (null or "skipped" or "check_failed");
 }
+
+/// <summary>What became of one kind of edit in a cycle.</summary>
+public sealed record EditKindStats(int Proposed, int CheckFailed, int Evaluated, int Accepted);
 
 /// <summary>Cycles, their completed generations and steps in PostgreSQL: the source of truth a resumed job continues from.</summary>
 public sealed class CycleStore(NpgsqlDataSource db)
 {
     private const string Columns = """
-        id, status, target, population_ids AS populationids, requested_population AS requestedpopulation, total_generations AS totalgenerations,
+        id, status, target, population_ids AS populationids, requested_population AS requestedpopulation, population_size AS populationsize,
+        total_generations AS totalgenerations,
         current_generation AS currentgeneration, token_budget AS tokenbudget, tokens_consumed AS tokensconsumed,
         ca_rules AS carules, diversity_threshold AS diversitythreshold, patterns_discovered AS patternsdiscovered,
         population_diversity AS populationdiversity, best_score AS bestscore, best_agent_id AS bestagentid, error,
@@ -73,11 +85,14 @@ public sealed class CycleStore(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         return await connection.QuerySingleAsync<Cycle>($"""
-            INSERT INTO cycles (id, status, target, population_ids, requested_population, total_generations, token_budget, ca_rules, diversity_threshold, created_by)
-            VALUES ('cycle_' || lpad(nextval('cycle_number_seq')::text, 3, '0'), 'pending', @target, @populationIds, @requestedPopulation, @generations,
+            INSERT INTO cycles (id, status, target, population_ids, requested_population, population_size, total_generations, token_budget, ca_rules,
+                                diversity_threshold, created_by)
+            VALUES ('cycle_' || lpad(nextval('cycle_number_seq')::text, 3, '0'), 'pending', @target, @populationIds, @requestedPopulation,
+                    coalesce(@requestedPopulation, @size), @generations,
                     @tokenBudget, @caRules, @diversityThreshold, @createdBy)
             RETURNING {Columns}
-            """, new { target, populationIds = populationIds.ToArray(), requestedPopulation, generations, tokenBudget, caRules = caRules.ToArray(), diversityThreshold, createdBy });
+            """, new { target, populationIds = populationIds.ToArray(), requestedPopulation, size = Math.Max(1, populationIds.Count), generations, tokenBudget,
+                caRules = caRules.ToArray(), diversityThreshold, createdBy });
     }
 
     public async Task<Cycle?> GetAsync(string id, CancellationToken ct)
@@ -109,7 +124,7 @@ public sealed class CycleStore(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         return (await connection.QueryAsync<StepRecord>("""
-            SELECT agent_id AS agentid, candidate_id AS candidateid, accepted, score, tokens_used AS tokensused, reason
+            SELECT agent_id AS agentid, candidate_id AS candidateid, accepted, score, tokens_used AS tokensused, reason, edit_kind AS editkind, evaluation
             FROM cycle_steps WHERE cycle_id = @id AND generation = @generation
             """, new { id, generation })).AsList();
     }
@@ -118,10 +133,25 @@ public sealed class CycleStore(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await connection.ExecuteAsync("""
-            INSERT INTO cycle_steps (cycle_id, generation, agent_id, candidate_id, accepted, score, tokens_used, reason)
-            VALUES (@id, @generation, @AgentId, @CandidateId, @Accepted, @Score, @TokensUsed, @Reason)
+            INSERT INTO cycle_steps (cycle_id, generation, agent_id, candidate_id, accepted, score, tokens_used, reason, edit_kind, evaluation)
+            VALUES (@id, @generation, @AgentId, @CandidateId, @Accepted, @Score, @TokensUsed, @Reason, @EditKind, @Evaluation)
             ON CONFLICT DO NOTHING
-            """, new { id, generation, step.AgentId, step.CandidateId, step.Accepted, step.Score, step.TokensUsed, step.Reason });
+            """, new { id, generation, step.AgentId, step.CandidateId, step.Accepted, step.Score, step.TokensUsed, step.Reason, step.EditKind, step.Evaluation });
+    }
+
+    /// <summary>Per kind of edit: how many were proposed, stopped by the validity gate, evaluated and accepted in the cycle.</summary>
+    public async Task<Dictionary<string, EditKindStats>> EditKindsAsync(string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(string Kind, int Proposed, int CheckFailed, int Evaluated, int Accepted)>("""
+            SELECT edit_kind, count(*)::int,
+                   count(*) FILTER (WHERE evaluation = 'check_failed')::int,
+                   count(*) FILTER (WHERE evaluation NOT IN ('skipped', 'check_failed'))::int,
+                   count(*) FILTER (WHERE accepted)::int
+            FROM cycle_steps WHERE cycle_id = @id AND edit_kind IS NOT NULL AND edit_kind <> 'none'
+            GROUP BY edit_kind ORDER BY edit_kind
+            """, new { id });
+        return rows.ToDictionary(r => r.Kind, r => new EditKindStats(r.Proposed, r.CheckFailed, r.Evaluated, r.Accepted));
     }
 
     /// <summary>Moves a cycle to running (recording when it first started); false when it is already terminal or stopping.</summary>

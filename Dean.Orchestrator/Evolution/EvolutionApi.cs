@@ -32,7 +32,7 @@ public static class EvolutionApi
         string CycleId, string Status, int CurrentGeneration, int TotalGenerations, long TokenBudget, long TokensConsumed,
         int PatternsDiscovered, double? PopulationDiversity, double? BestScore, string? BestAgentId, string[] PopulationIds,
         string? Target, int[] CaRules, double DiversityThreshold, IReadOnlyList<GenerationResponse> Generations,
-        DateTime CreatedAt, DateTime? StartedAt, DateTime? EndedAt, string? Error);
+        DateTime CreatedAt, DateTime? StartedAt, DateTime? EndedAt, string? Error, int PopulationSize, IReadOnlyDictionary<string, EditKindStats> EditKinds);
 
     public sealed record GenerationResponse(int Generation, double? BestScore, double? MeanScore, double? Diversity, int Accepted,
         int Evaluations, long Tokens, Dictionary<string, int> CaRulesFired, DateTime StartedAt, DateTime CompletedAt);
@@ -56,14 +56,14 @@ public static class EvolutionApi
         if (limit is < 1 or > 500) return Problems.Invalid("limit", "limit must be within [1, 500]");
         var list = await cycles.ListAsync(status, limit ?? 50, ct);
         var items = new List<CycleStatusResponse>();
-        foreach (var cycle in list) items.Add(ToResponse(cycle, await cycles.GenerationsAsync(cycle.Id, ct)));
+        foreach (var cycle in list) items.Add(await ResponseAsync(cycle, cycles, ct));
         return TypedResults.Ok(new CycleListResponse(items, items.Count));
     }
 
     private static async Task<Results<Ok<CycleStatusResponse>, ProblemHttpResult>> StatusAsync(string id, CycleStore cycles, CancellationToken ct)
     {
         var cycle = await cycles.GetAsync(id, ct);
-        return cycle is null ? Problems.NotFound($"Cycle '{id}' does not exist.") : TypedResults.Ok(ToResponse(cycle, await cycles.GenerationsAsync(id, ct)));
+        return cycle is null ? Problems.NotFound($"Cycle '{id}' does not exist.") : TypedResults.Ok(await ResponseAsync(cycle, cycles, ct));
     }
 
     private static async Task<Results<Ok<CycleStatusResponse>, ProblemHttpResult>> StopAsync(
@@ -80,7 +80,7 @@ public static class EvolutionApi
             while (DateTime.UtcNow < deadline && !CycleStatus.IsTerminal(await cycles.StatusAsync(id, ct) ?? CycleStatus.Stopped))
                 await Task.Delay(100, ct);
         }
-        return TypedResults.Ok(ToResponse((await cycles.GetAsync(id, ct))!, await cycles.GenerationsAsync(id, ct)));
+        return TypedResults.Ok(await ResponseAsync((await cycles.GetAsync(id, ct))!, cycles, ct));
     }
 
     private static async Task<Results<ServerSentEventsResult<string>, ProblemHttpResult>> Events(string id, CycleStore cycles, CycleEvents events, CancellationToken ct)
@@ -94,7 +94,7 @@ public static class EvolutionApi
     private static async IAsyncEnumerable<SseItem<string>> Stream(Cycle cycle, CycleStore cycles, CycleEvents events, [EnumeratorCancellation] CancellationToken ct)
     {
         var json = Microsoft.Extensions.Hosting.Extensions.DeanJson;
-        yield return new SseItem<string>(JsonSerializer.Serialize(ToResponse(cycle, await cycles.GenerationsAsync(cycle.Id, ct)), json), "status");
+        yield return new SseItem<string>(JsonSerializer.Serialize(await ResponseAsync(cycle, cycles, ct), json), "status");
         if (CycleStatus.IsTerminal(cycle.Status)) yield break;
         await foreach (var message in events.SubscribeAsync(cycle.Id, ct))
         {
@@ -105,10 +105,13 @@ public static class EvolutionApi
         }
     }
 
-    private static CycleStatusResponse ToResponse(Cycle c, IReadOnlyList<GenerationRecord> generations) => new(
+    private static async Task<CycleStatusResponse> ResponseAsync(Cycle cycle, CycleStore cycles, CancellationToken ct) =>
+        ToResponse(cycle, await cycles.GenerationsAsync(cycle.Id, ct), await cycles.EditKindsAsync(cycle.Id, ct));
+
+    private static CycleStatusResponse ToResponse(Cycle c, IReadOnlyList<GenerationRecord> generations, IReadOnlyDictionary<string, EditKindStats> editKinds) => new(
         c.Id, c.Status, c.CurrentGeneration, c.TotalGenerations, c.TokenBudget, c.TokensConsumed, c.PatternsDiscovered,
         c.PopulationDiversity, c.BestScore, c.BestAgentId, c.PopulationIds, c.Target, c.CaRules, c.DiversityThreshold,
         generations.Select(g => new GenerationResponse(g.Generation, g.BestScore, g.MeanScore, g.Diversity, g.Accepted, g.Evaluations,
             g.Tokens, g.CaRulesFired, g.StartedAt, g.CompletedAt)).ToList(),
-        c.CreatedAt, c.StartedAt, c.EndedAt, c.Error);
+        c.CreatedAt, c.StartedAt, c.EndedAt, c.Error, c.PopulationSize, editKinds);
 }

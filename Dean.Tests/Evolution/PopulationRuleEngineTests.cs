@@ -55,30 +55,73 @@ public sealed class PopulationRuleEngineTests
     }
 
     [Fact]
-    public void Rule_1_never_retires_below_the_minimum_population()
+    public void Retirements_below_the_lower_bound_are_replaced_by_children_of_tournament_winners()
     {
         var ring = Enumerable.Range(1, 10).Select(i => Agent(i, false, i / 10.0)).ToArray();
 
-        var plan = Engine(min: 9).Plan(ring, [1], new Random(1));
+        var plan = Engine(min: 9, max: 12).Plan(ring, [1], new Random(1));
 
-        var retired = Assert.Single(plan.Retirements);
-        Assert.Equal("agent_001", retired.AgentId);
+        Assert.Equal(3, plan.Retirements.Count); // 30% of ten, least fit first
+        Assert.Equal(new[] { "agent_001", "agent_002", "agent_003" }, plan.Retirements.Select(r => r.AgentId));
+        Assert.Equal(2, plan.Spawns.Count(s => s.Refill));
+        Assert.All(plan.Spawns, s => Assert.DoesNotContain(plan.Retirements, r => r.AgentId == s.ParentId));
+        Assert.Equal(9, plan.SizeAfter(ring.Length));
     }
 
-    [Property(MaxTest = 300)]
-    public bool Rule_1_never_retires_below_minimum_nor_more_than_30_percent(int seed)
+    [Theory]
+    [InlineData(6, false, 3, 50, 6, 12)]
+    [InlineData(2, false, 3, 50, 3, 4)]
+    [InlineData(2, true, 3, 50, 2, 4)]
+    [InlineData(40, false, 3, 50, 40, 50)]
+    [InlineData(1, true, 3, 50, 1, 2)]
+    public void Bounds_follow_the_size_and_the_range(int size, bool explicitList, int min, int max, int lower, int upper)
+    {
+        var limits = PopulationLimits.For(size, explicitList, min, max);
+
+        Assert.Equal((lower, upper), (limits.MinPopulation, limits.MaxPopulation));
+    }
+
+    /// <summary>
+    /// A cycle's population never leaves [max(size, min), min(2 × size, max)]: whatever the ring's states, fitness and
+    /// stagnation, and also when agents left by budget exhaustion; rule 1 retires at most 30%, and the elite stay.
+    /// </summary>
+    [Property(MaxTest = 500)]
+    public bool A_cycle_population_never_leaves_its_bounds(int seed)
     {
         var random = new Random(seed);
-        var size = random.Next(1, 40);
-        var min = random.Next(1, 45);
-        var ring = Enumerable.Range(1, size).Select(i => Agent(i, random.Next(4) == 0, random.NextDouble())).ToArray();
+        var rangeMin = random.Next(1, 8);
+        var rangeMax = rangeMin + random.Next(0, 30);
+        var size = random.Next(1, 25);
+        var explicitList = random.Next(2) == 0;
+        var limits = PopulationLimits.For(size, explicitList, rangeMin, rangeMax);
+        var engine = new PopulationRuleEngine(new GeneticOperators(), limits);
 
-        var plan = Engine(min: min, max: 60).Plan(ring, [1, 110, 30, 184, 90], random);
+        // Generation after generation, as a cycle runs: the next ring is the plan's outcome.
+        var ring = Enumerable.Range(1, random.Next(1, limits.MaxPopulation + 1))
+            .Select(i => Agent(i, random.Next(3) == 0, random.NextDouble(), random.NextDouble(), GenomeGenerators.Any(random)) with { StepsSinceAccept = random.Next(6) })
+            .ToList();
+        var next = ring.Count + 1;
+        for (var generation = 0; generation < 6; generation++)
+        {
+            var rules = PopulationRuleEngine.SupportedRules.Where(_ => random.Next(3) > 0).ToArray();
+            var plan = engine.Plan(ring, rules, random);
+            var elite = GeneticOperators.EliteIndices(ring.Select(a => a.Fitness).ToArray()).Select(i => ring[i].Id).ToHashSet();
+            var gone = plan.Retirements.Select(r => r.AgentId).Concat(plan.Evictions.Select(e => e.AgentId)).ToHashSet();
+            if (plan.Retirements.Count > (int)Math.Floor(0.3 * ring.Count + 1e-9) || gone.Overlaps(elite)) return false;
+            var size_after = plan.SizeAfter(ring.Count);
+            if (size_after < limits.MinPopulation || size_after > limits.MaxPopulation) return false;
 
-        var retired = plan.Retirements.Count;
-        return retired <= (int)Math.Floor(0.3 * size + 1e-9)
-            && (retired == 0 || size - retired >= min)
-            && plan.Retirements.Select(r => r.AgentId).Distinct().Count() == retired;
+            var children = plan.Spawns.Select(s => (ring.First(a => a.Id == s.ParentId), s.ChildGenome))
+                .Concat(plan.Forks.Select(f => (ring.First(a => a.Id == f.AgentId), f.ForkGenome)))
+                .Select(c => c.Item1 with { Id = $"agent_{next++:D3}", Genome = c.Item2, StepsSinceAccept = 0 });
+            ring = ring.Where(a => !gone.Contains(a.Id))
+                .Select(a => a with { Improved = random.Next(3) == 0, Fitness = a.Fitness + random.NextDouble() * 0.1, StepsSinceAccept = a.StepsSinceAccept + 1 })
+                .Concat(children.Select(c => c with { Improved = random.Next(3) == 0 }))
+                .ToList();
+            // Now and then an agent runs out of budget and leaves the ring before the next step.
+            if (ring.Count > 1 && random.Next(4) == 0) ring.RemoveAt(random.Next(ring.Count));
+        }
+        return true;
     }
 
     [Property(MaxTest = 300)]
@@ -103,8 +146,8 @@ public sealed class PopulationRuleEngineTests
             && plan.Abstractions.All(a => Fires(90, a.AgentId) && ring[index[a.AgentId]].Improved)
             && plan.Crossovers.All(c => Fires(184, c.AgentId) && c.PartnerId != c.AgentId || ring.Length == 1)
             && plan.Retirements.All(r => Fires(1, r.AgentId))
-            && ring.Length - plan.Retirements.Count + plan.Spawns.Count + plan.Forks.Count <= Math.Max(40, ring.Length)
-            && genomes.All(g => g.IsWithinBounds(MutationRateRange.Default));
+            && plan.SizeAfter(ring.Length) <= 40
+            && genomes.Concat(plan.Stagnation.Select(a => a.Genome)).All(g => g.IsWithinBounds(MutationRateRange.Default));
     }
 
     [Fact]
@@ -201,14 +244,52 @@ public sealed class PopulationRuleEngineTests
     }
 
     [Fact]
-    public void Growth_stops_at_the_maximum_population_fittest_parents_first()
+    public void Growth_beyond_the_upper_bound_evicts_the_least_fit_never_the_elite()
     {
+        // Agents 2, 4, 6 improved: rules 110 and 30 ask for more than the one free place of an upper bound of 7.
         var ring = Enumerable.Range(1, 6).Select(i => Agent(i, i % 2 == 0, i / 10.0)).ToArray();
 
         var plan = Engine(max: 7).Plan(ring, [110, 30], new Random(1));
 
-        Assert.Equal(1, plan.Spawns.Count + plan.Forks.Count);
-        Assert.Contains(plan.Skipped, s => s.Reason.Contains("maximum", StringComparison.Ordinal));
+        Assert.Equal(7, plan.SizeAfter(ring.Length));
+        Assert.NotEmpty(plan.Evictions);
+        var parents = plan.Spawns.Select(s => s.ParentId).Concat(plan.Forks.Select(f => f.AgentId)).ToHashSet();
+        Assert.All(plan.Evictions, e => Assert.DoesNotContain(e.AgentId, parents));
+        Assert.DoesNotContain(plan.Evictions, e => e.AgentId == "agent_006"); // the elite
+        // The least fit go first: every evicted agent is less fit than every survivor that could have gone instead.
+        var evicted = plan.Evictions.Select(e => ring.First(a => a.Id == e.AgentId).Fitness).ToList();
+        var kept = ring.Where(a => !parents.Contains(a.Id) && a.Id != "agent_006" && plan.Evictions.All(e => e.AgentId != a.Id)).Select(a => a.Fitness);
+        Assert.All(kept, k => Assert.All(evicted, e => Assert.True(e <= k)));
+    }
+
+    [Fact]
+    public void Stagnant_agents_explore_instead_of_going_extinct()
+    {
+        // Nobody improved for four generations: rule 1 retires 30%, the refill restores the size, and every stagnant
+        // survivor gets an answer: the best widens, the others restart from the best, cross with another lineage or widen.
+        var ring = Enumerable.Range(1, 10).Select(i => Agent(i, false, i / 10.0) with { StepsSinceAccept = 4 }).ToArray();
+
+        var plan = Engine(min: 10, max: 20).Plan(ring, [1, 110, 30, 184, 90], new Random(7));
+
+        Assert.Equal(10, plan.SizeAfter(ring.Length));
+        var survivors = ring.Where(a => plan.Retirements.All(r => r.AgentId != a.Id)).Select(a => a.Id).ToHashSet();
+        Assert.Equal(survivors, plan.Stagnation.Select(a => a.AgentId).ToHashSet());
+        var best = Assert.Single(plan.Stagnation, a => a.AgentId == "agent_010");
+        Assert.Equal(StagnationAnswer.Widen, best.Kind);
+        Assert.Equal(2.0, best.Genome.StepScale);
+        Assert.All(plan.Stagnation.Where(a => a.Kind == StagnationAnswer.Restart), a => Assert.Equal("agent_010", a.PartnerId));
+        Assert.All(plan.Stagnation.Where(a => a.Kind == StagnationAnswer.Crossover), a => Assert.True(a.Genome.WeightOf(Genome.Crossover) > 1));
+        Assert.True(plan.Stagnation.Select(a => a.Kind).Distinct().Count() >= 2, "the answers vary");
+    }
+
+    [Fact]
+    public void Agents_that_improved_recently_are_not_stagnant()
+    {
+        var ring = Enumerable.Range(1, 6).Select(i => Agent(i, false, i / 10.0) with { StepsSinceAccept = PopulationRuleEngine.StagnantAfter - 1 }).ToArray();
+
+        var plan = Engine(min: 6, max: 12).Plan(ring, [1], new Random(3));
+
+        Assert.Empty(plan.Stagnation);
     }
 
     [Fact]

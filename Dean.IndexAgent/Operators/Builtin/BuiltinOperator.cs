@@ -41,12 +41,13 @@ public sealed class BuiltinOperator : IMutationOperator
             var strategy = Choose(weighted, random);
             if (Resolve(strategy)!.TryEdit(context, strategy, random) is not { } edit || edit.NewContent == Original(context, edit.Path)) continue;
             var used = Math.Min(reservedTokens, read + _tokens.Count(edit.Written));
-            return Task.FromResult(new Proposal(new Dictionary<string, string> { [edit.Path] = edit.NewContent }, edit.Kind, edit.Description, used));
+            return Task.FromResult(new Proposal(new Dictionary<string, string> { [edit.Path] = edit.NewContent }, edit.Kind, edit.Description, used,
+                Strategy: strategy.StartsWith(Genome.PatternPrefix, StringComparison.Ordinal) ? Genome.ApplyPattern : strategy));
         }
         return Task.FromResult(Proposal.Failed("none", "no applicable edit for the genome's strategies", Math.Min(read, reservedTokens)));
     }
 
-    /// <summary>Each genome strategy's weight: 1 plus the traits that favour that kind of edit.</summary>
+    /// <summary>Each genome strategy's weight: 1 plus the traits that favour that kind of edit, times what the agent learned of it.</summary>
     public static IReadOnlyList<(string Strategy, double Weight)> Weights(Genome genome)
     {
         var t = genome.Traits;
@@ -58,7 +59,7 @@ public sealed class BuiltinOperator : IMutationOperator
             Genome.Reorder => 1 + (t.Risk + t.Exploration) / 2,
             Genome.Crossover => 1 + t.Creativity,
             _ => 1 + t.Creativity, // apply-pattern and pattern:{id}
-        })).ToList();
+        } * genome.WeightOf(s))).ToList();
     }
 
     private IEditStrategy? Resolve(string strategy) =>

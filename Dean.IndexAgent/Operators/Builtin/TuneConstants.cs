@@ -6,7 +6,8 @@ namespace Dean.IndexAgent.Operators.Builtin;
 
 /// <summary>
 /// Numeric-literal perturbation: reals are multiplied by a log-normal factor, integers move a few steps (of their own
-/// order of magnitude) up or down; the spread grows with <c>mutation_rate</c> and <c>exploration</c>.
+/// order of magnitude) up or down; the spread grows with <c>mutation_rate</c> and <c>exploration</c>, and is scaled by the
+/// agent's adapted <c>step_scale</c>.
 /// </summary>
 public sealed partial class TuneConstants : IEditStrategy
 {
@@ -31,16 +32,14 @@ public sealed partial class TuneConstants : IEditStrategy
         if (isReal)
         {
             var value = double.Parse(text, CultureInfo.InvariantCulture);
-            var sigma = 0.05 + context.Genome.MutationRate * (0.5 + traits.Exploration);
-            var next = value * Math.Exp(sigma * EditableLines.Gaussian(random));
-            replacement = next.ToString("G4", CultureInfo.InvariantCulture);
-            if (!replacement.Contains('.') && !replacement.Contains('E')) replacement += ".0";
+            var sigma = (0.05 + context.Genome.MutationRate * (0.5 + traits.Exploration)) * context.Genome.StepScale;
+            replacement = FormatReal(Perturb(value, sigma, EditableLines.Gaussian(random)));
         }
         else
         {
             if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value)) return null;
             var unit = value >= 10 ? (long)Math.Pow(10, Math.Floor(Math.Log10(value)) - 1) : 1;
-            var steps = 1 + random.Next(1 + (int)Math.Round(3 * traits.Exploration));
+            var steps = 1 + random.Next(1 + (int)Math.Round(3 * traits.Exploration * context.Genome.StepScale));
             var next = value + (random.Next(2) == 0 ? -1 : 1) * steps * unit;
             replacement = Math.Max(0, next).ToString(CultureInfo.InvariantCulture);
         }
@@ -50,6 +49,29 @@ public sealed partial class TuneConstants : IEditStrategy
         var newLine = line[..literal.Index] + replacement + line[(literal.Index + literal.Length)..];
         return new Edit(target.Path, EditableLines.Replace(target, index, [newLine]), "tune-constants",
             $"{target.Path}:{index + 1}: {text} -> {replacement}", newLine);
+    }
+
+    /// <summary>
+    /// A log-normal step for a real; a fraction in (0, 1) moves in logit space instead, so a factor close to 1 (a decay,
+    /// a probability) moves its distance to 1 multiplicatively and never crosses 1 or 0.
+    /// </summary>
+    public static double Perturb(double value, double sigma, double gaussian)
+    {
+        if (value is > 0 and < 1)
+        {
+            var logit = Math.Log(value / (1 - value)) + 1.5 * sigma * gaussian;
+            return 1 / (1 + Math.Exp(-logit));
+        }
+        return value * Math.Exp(sigma * gaussian);
+    }
+
+    /// <summary>Four significant digits of the value, or of its distance to 1 for a fraction close to 1; always a real literal.</summary>
+    public static string FormatReal(double value)
+    {
+        var magnitude = value is > 0.5 and < 1 ? 1 - value : Math.Abs(value);
+        var digits = magnitude is > 0 and < 1 && value is > 0.5 and < 1 ? 4 + (int)Math.Ceiling(-Math.Log10(magnitude)) : 4;
+        var text = value.ToString("G" + Math.Min(digits, 15), CultureInfo.InvariantCulture);
+        return text.Contains('.') || text.Contains('E') ? text : text + ".0";
     }
 
     /// <summary>Whether the position is inside a quoted string on that line (numbers in messages are not constants).</summary>

@@ -1,0 +1,69 @@
+using Dean.IndexAgent.Agents;
+
+namespace Dean.IndexAgent.Evolution;
+
+/// <summary>How one step of an agent ended, as far as learning is concerned.</summary>
+public enum StepVerdict
+{
+    /// <summary>Evaluated and better than the agent's fitness: committed.</summary>
+    Accepted,
+
+    /// <summary>Evaluated and passed, but not better.</summary>
+    NotImproved,
+
+    /// <summary>Evaluated and rejected by the evaluator (crash, passed false, timeout): the edit broke the program.</summary>
+    Broken,
+
+    /// <summary>Stopped by the validity gate before the evaluator ran.</summary>
+    CheckFailed,
+
+    /// <summary>No edit was made, or it was refused before anything ran: nothing to learn.</summary>
+    NoEdit,
+}
+
+/// <summary>
+/// Per-agent search adaptation after every step (DESIGN section 5), pure and deterministic:
+/// <list type="bullet">
+/// <item>The perturbation spread <c>step_scale</c> follows the success rule: narrower (÷ <see cref="SpreadFactor"/>)
+/// after a successful numeric perturbation, wider (× <see cref="SpreadFactor"/>^¼) after each one that did not pay, so
+/// the spread holds still at a success rate of one in five and a stuck agent widens its search. Clamped to
+/// [<see cref="Genome.MinStepScale"/>, <see cref="Genome.MaxStepScale"/>].</item>
+/// <item>Credit assignment: the weight of the strategy that made the edit grows when it paid and shrinks when it did not
+/// (most for edits that broke the program), within [<see cref="Genome.MinStrategyWeight"/>, <see cref="Genome.MaxStrategyWeight"/>],
+/// so the builtin operator tries more often the kinds of edit that pay on this target.</item>
+/// </list>
+/// </summary>
+public static class SearchAdaptation
+{
+    public const double SpreadFactor = 2.0;
+    public const double RewardFactor = 1.25;
+    public const double NotImprovedFactor = 0.97;
+    public const double BrokenFactor = 0.85;
+
+    /// <summary>The strategy whose edits the spread governs.</summary>
+    public const string SpreadStrategy = Genome.TuneConstants;
+
+    public static Genome After(Genome genome, string? strategy, StepVerdict verdict)
+    {
+        if (strategy is null || verdict == StepVerdict.NoEdit) return genome;
+        var scale = genome.StepScale;
+        if (strategy == SpreadStrategy)
+            scale = verdict == StepVerdict.Accepted ? scale / SpreadFactor : scale * Math.Pow(SpreadFactor, 0.25);
+
+        var factor = verdict switch
+        {
+            StepVerdict.Accepted => RewardFactor,
+            StepVerdict.NotImproved => NotImprovedFactor,
+            _ => BrokenFactor,
+        };
+        var weights = new Dictionary<string, double>(genome.StrategyWeights ?? new Dictionary<string, double>(), StringComparer.Ordinal)
+        {
+            [strategy] = Math.Clamp(genome.WeightOf(strategy) * factor, Genome.MinStrategyWeight, Genome.MaxStrategyWeight),
+        };
+        return genome with { StepScale = Math.Clamp(scale, Genome.MinStepScale, Genome.MaxStepScale), StrategyWeights = weights };
+    }
+
+    /// <summary>The stagnation answer "widen": the spread doubled (within bounds).</summary>
+    public static Genome Widen(Genome genome) =>
+        genome with { StepScale = Math.Clamp(genome.StepScale * SpreadFactor, Genome.MinStepScale, Genome.MaxStepScale) };
+}
