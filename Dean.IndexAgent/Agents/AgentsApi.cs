@@ -75,6 +75,7 @@ public static class AgentsApi
         builder.Services.AddSingleton<AgentLocks>();
         builder.Services.AddSingleton<AgentService>();
         builder.Services.AddSingleton<Dean.IndexAgent.Workspace.WorktreePruner>();
+        builder.Services.AddSingleton<CandidateTrial>();
         builder.Services.AddSingleton<EvolutionStep>();
         builder.Services.AddSingleton<IndexAgentMetrics>();
         builder.Services.AddSingleton<IPatternSource, NoPatterns>();

@@ -42,7 +42,7 @@ public sealed class EvolutionStep(
     AgentService agentService,
     EconomyClient economy,
     OperatorRegistry operators,
-    EvaluationRunner evaluator,
+    CandidateTrial trials,
     AgentLocks locks,
     IPatternSource patternSource,
     ILogger<EvolutionStep> logger)
@@ -86,8 +86,7 @@ public sealed class EvolutionStep(
         {
             // In a cycle, the crossover source is a tournament winner among the cycle's other agents with other code.
             var others = (await agents.ActiveInCycleAsync(cycleId, ct)).Where(a => a.Id != agent.Id && a.HeadCommit != agent.HeadCommit && a.Target == agent.Target).ToList();
-            if (others.Count > 0)
-                partner = others[Evolution.GeneticOperators.TournamentSelect(others.Select(a => a.Fitness ?? double.NegativeInfinity).ToArray(), new Random(seed))];
+            partner = CandidateTrial.CrossoverPartner(others, a => a.Fitness, seed);
         }
         IReadOnlyList<EvolveFile>? crossover = null;
         if (partner is not null)
@@ -139,45 +138,23 @@ public sealed class EvolutionStep(
         }
 
         var edit = new WorktreeEdit(agent.WorktreePath);
-        Proposal proposal;
-        string programHash;
-        EvaluationVerdict? verdict = null;
-        GateVerdict? gate = null;
-        string? refusal;
-        long tokensUsed;
+        TrialOutcome trial;
         bool improves;
         try
         {
-            // 2. Propose. A program already evaluated for this target (by any agent: crossovers often recreate a
-            //    neighbour's) is drawn again with the next seed when the operator allows it.
-            proposal = await op.ProposeAsync(context, (int)reservation.Tokens, ct);
-            programHash = ProgramHash.Of(files, proposal.Changes);
-            var redraws = request.RedrawKnownPrograms == false ? 0 : op.KnownProgramRedraws;
-            for (var redraw = 1; redraw <= redraws && proposal.Failure is null && await agents.IsKnownProgramAsync(agent.Target, programHash, ct); redraw++)
-            {
-                context = context with { Seed = seed + redraw };
-                proposal = await op.ProposeAsync(context, (int)reservation.Tokens, ct);
-                programHash = ProgramHash.Of(files, proposal.Changes);
-            }
-            tokensUsed = Math.Clamp(proposal.TokensUsed, 0, reservation.Tokens);
-            var before = files.ToDictionary(f => f.Path, f => f.Content);
-            refusal = proposal.Failure ?? (proposal.Changes.Count == 0 ? "the operator proposed no change" : scope.Check(before, proposal.Changes));
-            proposeMs = Lap();
-
-            // 3. Gate, then evaluate the edited worktree: a candidate that cannot run never costs an evaluation.
-            if (refusal is null)
-            {
-                foreach (var (path, content) in proposal.Changes) edit.Write(path, content);
-                gate = await evaluator.CheckAsync(agent.WorktreePath, target.Task, proposal.Changes.Keys, ct);
-                if (gate.Passed) verdict = await evaluator.EvaluateAsync(agent.WorktreePath, target.Task, ct);
-            }
-            evaluateMs = Lap();
+            // 2–3. Propose (a program already evaluated for this target, by any agent, is drawn again with the next seed
+            //      when the operator allows it), gate, then evaluate the edited worktree.
+            trial = await trials.RunAsync(op, context, (int)reservation.Tokens, scope, edit, agent.WorktreePath, target.Task, agent.Fitness,
+                (hash, token) => agents.IsKnownProgramAsync(agent.Target, hash, token), request.RedrawKnownPrograms != false, ct);
+            context = trial.Context;
+            evaluateMs = trial.Verdict?.DurationMs ?? 0;
+            proposeMs = Math.Max(0, Lap() - evaluateMs);
+            improves = trial.Improves;
 
             // 4. Settle: the actual tokens, never more than reserved; the rest is released. The value reported is the
             //    fitness gain the tokens bought (what the Economy's efficiency is measured in).
-            improves = verdict is { Passed: true, Score: { } s } && (agent.Fitness is null || s > agent.Fitness);
-            var value = improves && agent.Fitness is { } f ? verdict!.Score!.Value - f : 0;
-            await economy.SettleAsync(reservation.ReservationId, tokensUsed, value, $"settle:{stepKey}", ct);
+            var value = improves && agent.Fitness is { } f ? trial.Verdict!.Score!.Value - f : 0;
+            await economy.SettleAsync(reservation.ReservationId, trial.TokensUsed, value, $"settle:{stepKey}", ct);
             settleMs = Lap();
         }
         catch (Exception ex)
@@ -198,6 +175,8 @@ public sealed class EvolutionStep(
 
         // 5. Accept when passed and better than the current fitness, else restore. From here on the tokens are
         //    charged, so the candidate is always recorded.
+        var (proposal, verdict) = (trial.Proposal, trial.Verdict);
+        var tokensUsed = trial.TokensUsed;
         var previous = agent.Fitness;
         var diff = new StringBuilder();
         var stats = DiffStats.Empty;
@@ -208,8 +187,8 @@ public sealed class EvolutionStep(
             stats = stats.Add(UnifiedDiff.Stats(old, content));
         }
         string? commit = null;
-        var checkFailed = gate is { Passed: false };
-        var reason = checkFailed ? ValidityGate.Reason : Reason(refusal, verdict, previous);
+        var checkFailed = trial.CheckFailed;
+        var reason = checkFailed ? ValidityGate.Reason : Reason(trial.Refusal, verdict, previous);
         if (improves)
         {
             try
@@ -228,17 +207,18 @@ public sealed class EvolutionStep(
         var fitness = improves ? verdict!.Score : previous;
         var gain = improves && previous is { } p ? fitness!.Value - p : 0;
         var efficiency = NextEfficiency(agent.TokenEfficiency, gain, tokensUsed);
-        var learned = SearchAdaptation.After(agent.Genome, proposal.Strategy, Verdict(improves, checkFailed, refusal, verdict));
+        // A commit that failed is not an accepted candidate: learn from what was recorded.
+        var learned = (trial with { Improves = improves }).Learned(agent.Genome);
         var candidate = new Candidate(0, agentId, request.CycleId ?? agent.CycleId, request.Generation ?? agent.Generation, op.Name, proposal.Kind,
             proposal.Description, context.Seed, diff.ToString(), stats.FilesChanged, stats.LinesAdded, stats.LinesRemoved, reservation.Tokens, tokensUsed,
             verdict?.DurationMs ?? 0, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, verdict?.Score, previous,
-            verdict?.Metrics?.GetRawText(), checkFailed ? gate!.Message : verdict?.Feedback,
+            verdict?.Metrics?.GetRawText(), checkFailed ? trial.Gate!.Message : verdict?.Feedback,
             checkFailed ? ValidityGate.Reason : verdict?.Result.ToString().ToLowerInvariant() ?? "skipped", improves, reason, commit,
             DateTimeOffset.UtcNow);
 
         var finishMs = Lap();
         // 6. Record: candidate, fitness, head, token efficiency (EMA) in one transaction.
-        var id = await agents.RecordStepAsync(candidate, proposal.Changes.Count == 0 ? null : programHash, fitness, commit ?? agent.HeadCommit, efficiency,
+        var id = await agents.RecordStepAsync(candidate, proposal.Changes.Count == 0 ? null : trial.ProgramHash, fitness, commit ?? agent.HeadCommit, efficiency,
             learned, CancellationToken.None);
         activity?.SetTag("dean.step.accepted", improves);
         var timings = new StepTimings(prepareMs, reserveMs, proposeMs, evaluateMs, settleMs, finishMs, Lap());
@@ -268,13 +248,6 @@ public sealed class EvolutionStep(
         await agents.SetTokenBudgetAsync(agent.Id, total, ct);
         return agent with { TokenBudget = total };
     }
-
-    private static StepVerdict Verdict(bool improves, bool checkFailed, string? refusal, EvaluationVerdict? verdict) =>
-        improves ? StepVerdict.Accepted
-        : checkFailed ? StepVerdict.CheckFailed
-        : refusal is not null || verdict is null ? StepVerdict.NoEdit
-        : verdict.Passed ? StepVerdict.NotImproved
-        : StepVerdict.Broken;
 
     private static string Reason(string? refusal, EvaluationVerdict? verdict, double? previous)
     {

@@ -1,68 +1,89 @@
 using System.Globalization;
 using Dean.Bench.Evolution;
+using Dean.IndexAgent.Evolution;
 
-// Evolution-quality benchmark (issue 5). Two modes:
-//   (default)  in memory: the objective is a C# port of the fast sample's search, scored in process, so it measures the
-//              evolution logic alone (selection, CA rules, patterns, diversity) with no git, evaluator process or tokens.
-//              Usage: [evaluations=400] [seeds=5] [population=8] [search_budget=400]
-//   real       the real fast sample: every candidate is written into samples/function-minimization's program.py
-//              (EVOLVE-BLOCK only) and scored by its own evaluator process (python3 evaluate.py).
-//              Usage: real [evaluations=200] [seeds=5] [population=8]
-RealSample? real = null;
-if (args.Contains("--skip-known"))
-{
-    RandomSearch.SkipKnown = true;
-    args = args.Where(a => a != "--skip-known").ToArray();
-}
-if (args.Length > 0 && args[0] == "real")
-{
-    real = new RealSample(RealSample.FindSample());
-    SearchProgram.Scorer = real.Score;
-    args = args.Length > 1 ? args[1..] : ["200"];
-}
-var evaluations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 400;
-var seeds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
-var populationSize = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 8;
-SearchProgram.Budget = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 400;
-
+// Evolution-quality benchmark (issue 11): the product's builtin operator, step core (CandidateTrial: propose, validity
+// gate, real evaluator process), search adaptation and population step (PopulationRuleEngine, stagnation answers,
+// DiversityDefence), against random search and a (1+1) hill climb with the same operator, at equal evaluation counts.
+//
+//   dotnet run -c Release --project bench/Dean.Bench.Evolution -- [--evaluations 200] [--seeds 5] [--population 6]
+//       [--parallel 2] [--target DIR]...        (default targets: the three samples no one tuned the search for)
+var options = Options.Parse(args);
+var root = Path.Combine(Path.GetTempPath(), $"dean-bench-evolution-{Environment.ProcessId}");
+using var product = new ProductServices(options.Parallel);
 var started = System.Diagnostics.Stopwatch.StartNew();
-if (RandomSearch.SkipKnown) Console.WriteLine("--skip-known: both searches re-draw candidates already evaluated in the run");
-Console.WriteLine(real is null
-    ? $"In-memory objective (C# port of the fast sample's search), {evaluations} evaluations, {seeds} seeds, population {populationSize}, search budget {SearchProgram.Budget}"
-    : $"Real fast sample (samples/function-minimization, python3 evaluate.py per candidate), {evaluations} evaluations, {seeds} seeds, population {populationSize}");
-Console.WriteLine($"Starting score {SearchProgram.Score(SearchProgram.Start):F6}");
-Console.WriteLine("seed  random_best  evolution_best  evolution_evals_to_reach_random_best");
+Console.WriteLine($"{options.Evaluations} evaluations per run, {options.Seeds} seeds, population {options.Population}, {options.Parallel} runs at once");
 
-var randomBests = new List<double>();
-var evolutionBests = new List<double>();
-var evaluationsToMatch = new List<double>();
-for (var seed = 1; seed <= seeds; seed++)
+try
 {
-    var random = RandomSearch.Run(evaluations, seed);
-    var evolution = PopulationEvolution.Run(evaluations, seed, populationSize);
-    var needed = evolution.EvaluationsToReach(random.FinalBest);
-    randomBests.Add(random.FinalBest);
-    evolutionBests.Add(evolution.FinalBest);
-    evaluationsToMatch.Add(needed ?? double.PositiveInfinity);
-    Console.WriteLine($"{seed,4}  {random.FinalBest,11:F6}  {evolution.FinalBest,14:F6}  {(needed is { } n ? n.ToString(CultureInfo.InvariantCulture) : "not reached"),10}");
+    foreach (var directory in options.Targets)
+    {
+        var target = Target.Load(directory);
+        var probe = new Run(product, target, Path.Combine(root, target.Name, "start"), 0);
+        var start = await probe.ScoreAsync(target.Directory);
+        var limits = PopulationLimits.For(options.Population, explicitList: false, 3, 50);
+        Console.WriteLine();
+        Console.WriteLine($"== {target.Name} (start {start:G6}; population bounds [{limits.MinPopulation}, {limits.MaxPopulation}])");
+
+        var jobs = Enumerable.Range(1, options.Seeds).SelectMany(seed => Methods.All.Select(method => (seed, method))).ToList();
+        var runs = new System.Collections.Concurrent.ConcurrentDictionary<(int, string), Run>();
+        var done = 0;
+        await Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = options.Parallel }, async (job, _) =>
+        {
+            var run = new Run(product, target, Path.Combine(root, target.Name, $"{job.method}-{job.seed}"), options.Evaluations);
+            run.Start(start);
+            switch (job.method)
+            {
+                case Methods.Random: await Methods.RandomSearchAsync(run, job.seed, start); break;
+                case Methods.HillClimb: await Methods.HillClimbAsync(run, job.seed, start); break;
+                default: await Methods.PopulationAsync(run, job.seed, start, options.Population, limits); break;
+            }
+            runs[(job.seed, job.method)] = run;
+            Directory.Delete(run.Root, recursive: true);
+            Console.Error.WriteLine($"  [{Interlocked.Increment(ref done)}/{jobs.Count}] {target.Name} {job.method} seed {job.seed}: best {run.Best:G6} after {run.Evaluations} evaluations ({started.Elapsed.TotalSeconds:F0} s)");
+        });
+        Report.Print(target.Name, start, options, runs);
+    }
 }
-
-static double Median(List<double> values)
+finally
 {
-    var sorted = values.Order().ToArray();
-    return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
 }
+Console.WriteLine();
+Console.WriteLine($"total {started.Elapsed.TotalSeconds:F0} s");
 
-var medianNeeded = Median(evaluationsToMatch);
-Console.WriteLine($"median best: random {Median(randomBests):F6}, evolution {Median(evolutionBests):F6}");
-Console.WriteLine($"median evaluations for evolution to reach random search's final best: {medianNeeded} of {evaluations} " +
-    $"({(medianNeeded <= evaluations / 2.0 ? "meets" : "misses")} the goal of at most half)");
-
-Console.WriteLine("evolution edits (proposed, accepted, duplicate of an evaluated program):");
-foreach (var (kind, counts) in PopulationEvolution.Kinds.OrderBy(k => k.Key, StringComparer.Ordinal))
-    Console.WriteLine($"  {kind}: {counts}");
-if (real is not null)
+internal sealed record Options(int Evaluations, int Seeds, int Population, int Parallel, IReadOnlyList<string> Targets)
 {
-    Console.WriteLine($"evaluator processes run: {real.EvaluatorRuns} (identical programs scored once), wall time {started.Elapsed.TotalSeconds:F0} s");
-    real.Dispose();
+    public static Options Parse(string[] args)
+    {
+        int evaluations = 200, seeds = 5, population = 6, parallel = Math.Max(1, Environment.ProcessorCount);
+        var targets = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--evaluations": evaluations = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--seeds": seeds = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--population": population = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--parallel": parallel = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--target": targets.Add(value); break;
+                default: throw new ArgumentException($"unknown option {args[i]}");
+            }
+            i++;
+        }
+        if (targets.Count == 0)
+        {
+            var samples = Path.Combine(RepositoryRoot(), "samples");
+            targets.AddRange(new[] { "rastrigin-minimization", "circle-packing", "bin-packing" }.Select(s => Path.Combine(samples, s)));
+        }
+        return new Options(evaluations, seeds, population, parallel, targets);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            if (File.Exists(Path.Combine(directory.FullName, "Dean.sln"))) return directory.FullName;
+        throw new InvalidOperationException("Dean.sln not found above the benchmark; pass --target DIR");
+    }
 }
