@@ -102,8 +102,12 @@ public sealed record PopulationPlan(
     IReadOnlyList<SkippedAction> Skipped,
     IReadOnlyDictionary<int, int> CaRulesFired,
     IReadOnlyList<EvictAction>? Evictions = null,
-    IReadOnlyList<StagnationAction>? Stagnation = null)
+    IReadOnlyList<StagnationAction>? Stagnation = null,
+    IReadOnlyDictionary<string, Genome>? Shared = null)
 {
+    /// <summary>Survivors' genomes with their strategy weights moved toward the population's (<see cref="SearchAdaptation.Share"/>).</summary>
+    public IReadOnlyDictionary<string, Genome> Shared { get; } = Shared ?? new Dictionary<string, Genome>();
+
     public IReadOnlyList<EvictAction> Evictions { get; } = Evictions ?? [];
 
     public IReadOnlyList<StagnationAction> Stagnation { get; } = Stagnation ?? [];
@@ -111,7 +115,7 @@ public sealed record PopulationPlan(
     /// <summary>The population's size once the plan is carried out.</summary>
     public int SizeAfter(int ringSize) => ringSize - Retirements.Count - Evictions.Count + Spawns.Count + Forks.Count;
 
-    /// <summary>The final genome of each existing agent whose genome the plan changes (forks, then crossovers; stagnation answers come after).</summary>
+    /// <summary>The final genome of each existing agent whose genome the plan changes (forks, then crossovers, then shared learning; stagnation answers come after).</summary>
     public IReadOnlyDictionary<string, Genome> GenomeUpdates
     {
         get
@@ -121,6 +125,8 @@ public sealed record PopulationPlan(
                 updates[fork.AgentId] = fork.AgentGenome;
             foreach (var crossover in Crossovers)
                 updates[crossover.AgentId] = crossover.Genome;
+            foreach (var (id, genome) in Shared)
+                updates[id] = genome;
             return updates;
         }
     }
@@ -288,8 +294,16 @@ public sealed class PopulationRuleEngine(GeneticOperators operators, PopulationL
             crossovers.Add(new CrossoverAction(ring[cell].Id, partner.Id, selfWeight, operators.Crossover(own, partner.Genome, random, selfWeight)));
         }
 
-        var stagnation = PlanStagnation(ring, position, survivors, random);
-        return new PopulationPlan(spawns, forks, abstractions, crossovers, retirements, skipped, fired, evictions, stagnation);
+        // What the population learned of the target reaches every survivor; stagnation answers start from those genomes.
+        var pooled = SearchAdaptation.Pool(ring.Select(a => a.Genome).ToList());
+        var shared = new Dictionary<string, Genome>(StringComparer.Ordinal);
+        foreach (var agent in survivors)
+        {
+            var current = crossovers.LastOrDefault(c => c.AgentId == agent.Id)?.Genome ?? forks.FirstOrDefault(f => f.AgentId == agent.Id)?.AgentGenome ?? agent.Genome;
+            shared[agent.Id] = SearchAdaptation.Share(current, pooled);
+        }
+        var stagnation = PlanStagnation(ring, position, survivors.Select(a => a with { Genome = shared[a.Id] }).ToList(), random);
+        return new PopulationPlan(spawns, forks, abstractions, crossovers, retirements, skipped, fired, evictions, stagnation, shared);
     }
 
     /// <summary>Generations without an accepted candidate after which an agent is stagnant.</summary>

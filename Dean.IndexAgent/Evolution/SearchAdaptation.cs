@@ -63,6 +63,35 @@ public static class SearchAdaptation
         return genome with { StepScale = Math.Clamp(scale, Genome.MinStepScale, Genome.MaxStepScale), StrategyWeights = weights };
     }
 
+    /// <summary>How far each agent's strategy weights move toward the population's pooled ones in a population step.</summary>
+    public const double SharedLearningRate = 0.5;
+
+    /// <summary>
+    /// What the population learned of the target: per strategy, the geometric mean of every member's weight (members
+    /// that never tried a strategy count as 1).
+    /// </summary>
+    public static IReadOnlyDictionary<string, double> Pool(IReadOnlyCollection<Genome> genomes)
+    {
+        var pooled = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (genomes.Count == 0) return pooled;
+        foreach (var strategy in Genome.Vocabulary)
+            pooled[strategy] = Math.Exp(genomes.Average(g => Math.Log(g.WeightOf(strategy))));
+        return pooled;
+    }
+
+    /// <summary>
+    /// The genome's weights moved toward the pooled ones by <see cref="SharedLearningRate"/> (in log space): an agent
+    /// benefits from what its neighbours' edits taught, and keeps part of what it learned itself.
+    /// </summary>
+    public static Genome Share(Genome genome, IReadOnlyDictionary<string, double> pooled)
+    {
+        if (pooled.Count == 0) return genome;
+        var weights = pooled.ToDictionary(p => p.Key,
+            p => Math.Clamp(Math.Exp((1 - SharedLearningRate) * Math.Log(genome.WeightOf(p.Key)) + SharedLearningRate * Math.Log(p.Value)), Genome.MinStrategyWeight, Genome.MaxStrategyWeight),
+            StringComparer.Ordinal);
+        return genome with { StrategyWeights = weights };
+    }
+
     /// <summary>The stagnation answer "widen": the spread doubled (within bounds).</summary>
     public static Genome Widen(Genome genome) =>
         genome with { StepScale = Math.Clamp(genome.StepScale * SpreadFactor, Genome.MinStepScale, Genome.MaxStepScale) };

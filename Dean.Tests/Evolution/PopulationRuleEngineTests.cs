@@ -174,7 +174,7 @@ public sealed class PopulationRuleEngineTests
         Assert.Equal(3, plan.CaRulesFired[30]);
         var fork = Assert.Single(plan.Forks, f => f.AgentId == "agent_002");
         Assert.NotEqual(fork.AgentGenome.Strategies, fork.ForkGenome.Strategies);
-        Assert.Same(fork.AgentGenome, plan.GenomeUpdates["agent_002"]);
+        Assert.True(fork.AgentGenome.SameAs(plan.GenomeUpdates["agent_002"])); // plus the shared learning of the population
     }
 
     [Fact]
@@ -226,7 +226,7 @@ public sealed class PopulationRuleEngineTests
         var crossover = Assert.Single(plan.Crossovers, c => c.AgentId == "agent_002");
         Assert.Equal("agent_001", crossover.PartnerId);
         Assert.All(crossover.Genome.Strategies, s => Assert.True(fork.AgentGenome.HasStrategy(s) || partnerGenome.HasStrategy(s)));
-        Assert.Same(crossover.Genome, plan.GenomeUpdates["agent_002"]);
+        Assert.True(crossover.Genome.SameAs(plan.GenomeUpdates["agent_002"]));
     }
 
     [Fact]
