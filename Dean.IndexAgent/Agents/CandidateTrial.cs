@@ -58,7 +58,7 @@ public sealed class CandidateTrial(EvaluationRunner evaluator)
         if (refusal is null)
         {
             foreach (var (path, content) in proposal.Changes) edit.Write(path, content);
-            gate = await evaluator.CheckAsync(worktree, task, proposal.Changes.Keys, ct);
+            gate = await evaluator.CheckAsync(worktree, task, proposal.Changes, before, ct);
             if (gate.Passed) verdict = await evaluator.EvaluateAsync(worktree, task, ct);
         }
         var improves = verdict is { Passed: true, Score: { } s } && (fitness is null || s > fitness);

@@ -58,9 +58,11 @@ public sealed class EvaluationRunner
     /// The validity gate before the evaluator (DESIGN section 2): the task's <c>check</c> command, or, when it has none,
     /// a parse of the changed Python files. Not an evaluation: it takes no evaluation slot and is not counted as one.
     /// </summary>
-    public async Task<GateVerdict> CheckAsync(string worktree, TaskFile task, IEnumerable<string> changedPaths, CancellationToken cancellationToken)
+    /// <param name="changes">The candidate's files (path → content); <paramref name="originals"/> what they were.</param>
+    public async Task<GateVerdict> CheckAsync(string worktree, TaskFile task, IReadOnlyDictionary<string, string> changes, IReadOnlyDictionary<string, string> originals,
+        CancellationToken cancellationToken)
     {
-        var command = task.Check ?? ValidityGate.PythonParseCommand(changedPaths);
+        var command = task.Check ?? ValidityGate.PythonParseCommand(changes, originals);
         if (command is null) return GateVerdict.NotChecked;
         using var activity = DeanMeters.ActivitySource.StartActivity("check");
         var outcome = await ProcessRunner.RunAsync(worktree, command, TimeSpan.FromSeconds(task.TimeoutSeconds), _options.OutputCapBytes, cancellationToken);

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Dean.IndexAgent.Evaluation;
 
 /// <summary>The validity gate's answer: <see cref="Message"/> says what is wrong when it did not pass.</summary>
@@ -7,7 +9,7 @@ public sealed record GateVerdict(bool Passed, bool Ran, string? Message, long Du
 }
 
 /// <summary>The built-in check for Python files, and how a check process's outcome reads.</summary>
-public static class ValidityGate
+public static partial class ValidityGate
 {
     public const string Reason = "check_failed";
 
@@ -23,10 +25,15 @@ public static class ValidityGate
                 sys.exit(1)
         """;
 
-    /// <summary>The built-in parse check of the changed <c>.py</c> files, or null when none is a Python file.</summary>
-    public static string? PythonParseCommand(IEnumerable<string> changedPaths)
+    /// <summary>
+    /// The built-in parse check of the changed <c>.py</c> files, or null when none needs one: not a Python file, or a
+    /// change of numeric literals only (a number for a number never breaks the syntax, so it costs no process).
+    /// </summary>
+    public static string? PythonParseCommand(IReadOnlyDictionary<string, string> changes, IReadOnlyDictionary<string, string> originals)
     {
-        var python = changedPaths.Where(p => p.EndsWith(".py", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        var python = changes.Where(c => c.Key.EndsWith(".py", StringComparison.Ordinal)
+                                        && !(originals.TryGetValue(c.Key, out var before) && SameShape(before, c.Value)))
+            .Select(c => c.Key).Order(StringComparer.Ordinal).ToList();
         return python.Count == 0 ? null : $"python3 -c {ShellQuote(PythonParse)} {string.Join(' ', python.Select(ShellQuote))}";
     }
 
@@ -46,6 +53,13 @@ public static class ValidityGate
         var message = lines.Length == 0 ? $"check exited with code {outcome.ExitCode}" : string.Join(" | ", lines.TakeLast(3));
         return new(false, true, message.Length > 500 ? message[..500] : message, ms);
     }
+
+    /// <summary>Whether two texts differ in numeric literals only.</summary>
+    public static bool SameShape(string before, string after) =>
+        NumberLiteral().Replace(before, "0") == NumberLiteral().Replace(after, "0");
+
+    [GeneratedRegex(@"(?<![\w.])(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.])")]
+    private static partial Regex NumberLiteral();
 
     public static string ShellQuote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }

@@ -114,8 +114,14 @@ public sealed class SearchAdaptationTests : IDisposable
         Assert.False(passed.CheckFailed);
         Assert.True(passed.Improves);
         Assert.Equal("run", File.ReadAllText(Path.Combine(target.Path, "runs.log")).Trim());
-        var refused = await _runner.CheckAsync(target.Path, withCheck with { Check = "grep -q 'return 3' program.py" }, ["program.py"], CancellationToken.None);
+        var changes = new Dictionary<string, string> { ["program.py"] = target.Read("program.py") };
+        var refused = await _runner.CheckAsync(target.Path, withCheck with { Check = "grep -q 'return 3' program.py" }, changes, changes, CancellationToken.None);
         Assert.False(refused.Passed);
+
+        // A change of numbers only cannot break the syntax: the built-in check runs no process for it.
+        Assert.Null(ValidityGate.PythonParseCommand(new Dictionary<string, string> { ["p.py"] = "x = 2.5e-3\n" }, new Dictionary<string, string> { ["p.py"] = "x = 1.0\n" }));
+        Assert.NotNull(ValidityGate.PythonParseCommand(new Dictionary<string, string> { ["p.py"] = "x = (1.0\n" }, new Dictionary<string, string> { ["p.py"] = "x = 1.0\n" }));
+        Assert.Null(ValidityGate.PythonParseCommand(new Dictionary<string, string> { ["p.txt"] = "x = (\n" }, new Dictionary<string, string>()));
     }
 
     /// <summary>
