@@ -327,6 +327,36 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task A_candidate_with_a_syntax_error_is_recorded_check_failed_and_never_evaluated()
+    {
+        var client = await OperatorAsync();
+        using var repo = new TempDirectory();
+        var log = Path.Combine(repo.Path, "..", $"evaluations-{Guid.NewGuid():N}.log");
+        repo.Write("dean.json", $$"""{"name": "breaks", "evolve": ["program.py"], "evaluate": "echo run >> {{log}}; python3 program.py"}""");
+        repo.Write("program.py", $"{DeanAppFixture.BrokenAnswerMarker}\nstep = 2.0\nprint('{{\"score\": %s}}' % (10 - step))\n");
+        repo.Commit();
+        var registered = await client.PostAsJsonAsync("/api/v1/targets", new { name = $"breaks-{Guid.NewGuid():N}"[..20], repository = repo.Path });
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        var name = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("name").GetString();
+        var spawned = await client.PostAsJsonAsync("/api/v1/agents", new { goal = "g", target = name, token_budget = 50_000 });
+        var id = (await spawned.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        Assert.Single(File.ReadAllLines(log)); // the spawn measured the starting program
+
+        var step = await EvolveAsync(client, id, new { @operator = "llm" });
+
+        Assert.Equal("check_failed", step.GetProperty("evaluation").GetString());
+        Assert.Equal("check_failed", step.GetProperty("reason").GetString());
+        Assert.False(step.GetProperty("accepted").GetBoolean());
+        Assert.Contains("SyntaxError", step.GetProperty("feedback").GetString());
+        Assert.Single(File.ReadAllLines(log)); // the evaluator never ran for it
+        var candidate = (await client.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{id}/candidates")).GetProperty("candidates")[0];
+        Assert.Equal("check_failed", candidate.GetProperty("evaluation").GetString());
+        Assert.Contains("+step = (1.5", candidate.GetProperty("diff").GetString());
+        Assert.Equal("step = 2.0", File.ReadAllLines(Path.Combine((await client.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{id}")).GetProperty("worktree_path").GetString()!, "program.py"))[1]);
+        File.Delete(log);
+    }
+
+    [Fact]
     public async Task A_hanging_evaluator_is_killed_and_the_service_keeps_answering()
     {
         var client = await OperatorAsync();

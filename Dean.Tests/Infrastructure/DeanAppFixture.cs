@@ -141,6 +141,9 @@ public sealed class DeanAppFixture : IAsyncLifetime
     public async Task<string> ConnectionStringAsync(string resource = "postgres") =>
         await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"no connection string for {resource}");
 
+    /// <summary>A program holding this text gets a syntax error from the stand-in model.</summary>
+    public const string BrokenAnswerMarker = "# the model breaks this program";
+
     /// <summary>A model that answers with one SEARCH/REPLACE block lowering the first <c>step = N</c> it is shown by a quarter.</summary>
     private static (string, int, int) LowerTheStep(System.Text.Json.JsonElement request)
     {
@@ -148,7 +151,9 @@ public sealed class DeanAppFixture : IAsyncLifetime
         var step = System.Text.RegularExpressions.Regex.Match(prompt, @"^(?<indent>[ \t]*)step = (?<value>[0-9.eE+-]+)[ \t]*$", System.Text.RegularExpressions.RegexOptions.Multiline);
         if (!step.Success) return ("There is no step to change.", prompt.Length / 4, 8);
         var lowered = double.Parse(step.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture) * 0.75;
-        var answer = $"program.py\n<<<<<<< SEARCH\n{step.Value}\n=======\n{step.Groups["indent"].Value}step = {lowered.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}\n>>>>>>> REPLACE\n";
+        // A program that asks for it gets an answer that does not parse (an unclosed parenthesis), as models sometimes give.
+        var open = prompt.Contains(BrokenAnswerMarker, StringComparison.Ordinal) ? "(" : "";
+        var answer = $"program.py\n<<<<<<< SEARCH\n{step.Value}\n=======\n{step.Groups["indent"].Value}step = {open}{lowered.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}\n>>>>>>> REPLACE\n";
         return (answer, prompt.Length / 4, 40);
     }
 

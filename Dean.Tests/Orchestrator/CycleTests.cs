@@ -34,7 +34,15 @@ public sealed class CycleTests(DeanAppFixture fx, ITestOutputHelper output)
         Assert.Equal(generations.Sum(g => g.GetProperty("tokens").GetInt64()), status.GetProperty("tokens_consumed").GetInt64());
         Assert.True(status.GetProperty("tokens_consumed").GetInt64() > 0);
         Assert.Equal(JsonValueKind.Number, status.GetProperty("best_score").ValueKind);
-        Assert.True(status.GetProperty("population_ids").GetArrayLength() >= 3);
+        // Held within [max(3, min 3), min(2 × 3, max 50)] = [3, 6].
+        Assert.InRange(status.GetProperty("population_ids").GetArrayLength(), 3, 6);
+        Assert.Equal(3, status.GetProperty("population_size").GetInt32());
+        // The edit-kind table adds up to the generations' evaluations and accepted candidates.
+        var kinds = status.GetProperty("edit_kinds").EnumerateObject().ToList();
+        Assert.NotEmpty(kinds);
+        Assert.Equal(generations.Sum(g => g.GetProperty("evaluations").GetInt32()), kinds.Sum(k => k.Value.GetProperty("evaluated").GetInt32()));
+        Assert.Equal(generations.Sum(g => g.GetProperty("accepted").GetInt32()), kinds.Sum(k => k.Value.GetProperty("accepted").GetInt32()));
+        Assert.All(kinds, k => Assert.True(k.Value.GetProperty("proposed").GetInt32() >= k.Value.GetProperty("evaluated").GetInt32() + k.Value.GetProperty("check_failed").GetInt32()));
 
         await AssertEveryStepOnceAsync(cycleId, status);
         await AssertPoolReturnedAsync(cycleId);
@@ -167,6 +175,7 @@ public sealed class CycleTests(DeanAppFixture fx, ITestOutputHelper output)
         var indexAgent = await fx.ClientAsync("indexagent", "viewer");
         var agents = await indexAgent.GetFromJsonAsync<JsonElement>("/api/v1/agents?limit=500");
         var seen = new Dictionary<(string, int), int>();
+        var evaluated = new Dictionary<int, int>();
         foreach (var agent in agents.GetProperty("agents").EnumerateArray().Select(a => a.GetProperty("id").GetString()!))
         {
             var page = await indexAgent.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{agent}/candidates?limit=1000");
@@ -175,13 +184,15 @@ public sealed class CycleTests(DeanAppFixture fx, ITestOutputHelper output)
             {
                 var key = (agent, candidate.GetProperty("generation").GetInt32());
                 seen[key] = seen.GetValueOrDefault(key) + 1;
+                if (candidate.GetProperty("evaluation").GetString() is not ("check_failed" or "skipped")) evaluated[key.Item2] = evaluated.GetValueOrDefault(key.Item2) + 1;
             }
         }
         Assert.NotEmpty(seen);
         Assert.All(seen, pair => Assert.True(pair.Value == 1, $"{pair.Key} has {pair.Value} candidates"));
+        // Only candidates that reached the evaluator are evaluations (the validity gate's rejections are not).
         var generations = status.GetProperty("generations").EnumerateArray().ToDictionary(g => g.GetProperty("generation").GetInt32(), g => g.GetProperty("evaluations").GetInt32());
         foreach (var (generation, evaluations) in generations)
-            Assert.Equal(evaluations, seen.Count(s => s.Key.Item2 == generation));
+            Assert.Equal(evaluations, evaluated.GetValueOrDefault(generation));
     }
 
     private async Task AssertPoolReturnedAsync(string cycleId)
