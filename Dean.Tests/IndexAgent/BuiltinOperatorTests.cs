@@ -93,7 +93,12 @@ public sealed class BuiltinOperatorTests
         var result = proposal.Changes["program.py"];
         Assert.True(result.Contains("step = 3.5") ^ result.Contains("restart_every = 77"), "exactly one differing hunk is adopted");
 
-        var nothing = await Operator().ProposeAsync(Context(1, genome), 100_000, CancellationToken.None);
+        // Without a source the genome's only strategy cannot edit: the step is not spent on nothing, another kind is tried.
+        var fallback = await Operator().ProposeAsync(Context(1, genome), 100_000, CancellationToken.None);
+        Assert.Null(fallback.Failure);
+        Assert.NotEqual("crossover", fallback.Kind);
+        var nothing = await Operator().ProposeAsync(new ProposalContext("a", "g", genome, [EvolveFile.Create("empty.py", "# EVOLVE-BLOCK-START\n# EVOLVE-BLOCK-END\n")], 1, null, [], null),
+            100_000, CancellationToken.None);
         Assert.NotNull(nothing.Failure);
     }
 

@@ -36,15 +36,21 @@ public sealed class BuiltinOperator : IMutationOperator
         var read = ReadTokens(context);
         var weighted = Weights(context.Genome).Where(w => Resolve(w.Strategy) is not null).ToList();
         if (weighted.Count == 0) return Task.FromResult(Proposal.Failed("none", "no edit strategy of the genome is available", Math.Min(read, reservedTokens)));
-        for (var attempt = 0; attempt < Attempts; attempt++)
+        // The genome's strategies first; when none of them can edit this program (no crossover source, no pattern that
+        // fits), the operator's other strategies, so that a step is never spent on nothing.
+        var others = _strategies.Keys.Where(s => weighted.All(w => w.Strategy != s)).Select(s => (s, 1.0)).ToList();
+        foreach (var pool in others.Count == 0 ? new[] { weighted } : new[] { weighted, others })
         {
-            var strategy = Choose(weighted, random);
-            if (Resolve(strategy)!.TryEdit(context, strategy, random) is not { } edit || edit.NewContent == Original(context, edit.Path)) continue;
-            var used = Math.Min(reservedTokens, read + _tokens.Count(edit.Written));
-            return Task.FromResult(new Proposal(new Dictionary<string, string> { [edit.Path] = edit.NewContent }, edit.Kind, edit.Description, used,
-                Strategy: strategy.StartsWith(Genome.PatternPrefix, StringComparison.Ordinal) ? Genome.ApplyPattern : strategy));
+            for (var attempt = 0; attempt < Attempts; attempt++)
+            {
+                var strategy = Choose(pool, random);
+                if (Resolve(strategy)!.TryEdit(context, strategy, random) is not { } edit || edit.NewContent == Original(context, edit.Path)) continue;
+                var used = Math.Min(reservedTokens, read + _tokens.Count(edit.Written));
+                return Task.FromResult(new Proposal(new Dictionary<string, string> { [edit.Path] = edit.NewContent }, edit.Kind, edit.Description, used,
+                    Strategy: strategy.StartsWith(Genome.PatternPrefix, StringComparison.Ordinal) ? Genome.ApplyPattern : strategy));
+            }
         }
-        return Task.FromResult(Proposal.Failed("none", "no applicable edit for the genome's strategies", Math.Min(read, reservedTokens)));
+        return Task.FromResult(Proposal.Failed("none", "no applicable edit for this program", Math.Min(read, reservedTokens)));
     }
 
     /// <summary>Each genome strategy's weight: 1 plus the traits that favour that kind of edit, times what the agent learned of it.</summary>
