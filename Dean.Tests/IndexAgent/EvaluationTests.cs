@@ -113,7 +113,8 @@ public sealed class ProcessRunnerTests
     }
 
     [Fact]
-    public async Task The_fast_sample_evaluates_well_under_a_second()
+    // Its speed is a benchmark figure (bench/README.md), not a wall-clock assertion that flakes on a loaded machine.
+    public async Task The_fast_sample_passes_its_own_evaluator()
     {
         var sample = Path.Combine(TempDirectory.SamplesRoot, "function-minimization");
         var task = TaskFile.Parse(File.ReadAllText(Path.Combine(sample, "dean.json")), out _)!;
@@ -121,7 +122,6 @@ public sealed class ProcessRunnerTests
         var verdict = EvaluationVerdict.FromProcess(outcome, task.Score);
         Assert.True(verdict.Passed, verdict.Reason);
         Assert.InRange(verdict.Score!.Value, 1.0, 1.52);
-        Assert.True(outcome.Duration < TimeSpan.FromSeconds(1), $"took {outcome.Duration}");
     }
 
     private static async Task<bool> ExitsAsync(int pid)
