@@ -114,8 +114,10 @@ public sealed class GeneticOperators(MutationRateRange mutationRateRange)
             if (missing.Length > 0)
                 strategies.Add(random.Pick(missing));
         }
-        if (random.NextBool(strength) && strategies.Count > 1)
-            strategies.RemoveAt(random.Next(strategies.Count));
+        // Never the strategy the agent learned pays best: a mutation explores, it does not unlearn the target.
+        var droppable = strategies.Where(s => s != BestLearned(genome)).ToList();
+        if (random.NextBool(strength) && strategies.Count > 1 && droppable.Count > 0)
+            strategies.Remove(droppable[random.Next(droppable.Count)]);
 
         return genome with
         {
@@ -139,7 +141,8 @@ public sealed class GeneticOperators(MutationRateRange mutationRateRange)
     /// <summary>
     /// Two genomes that split <paramref name="genome"/>'s strategies (rule 30's fork): the strategies are shuffled and
     /// dealt into two halves, and each half also gains a base strategy that the other half lacks, so the two branches
-    /// explore differently. Traits and mutation rate are inherited unchanged.
+    /// explore differently; both keep the strategy the genome learned pays best (<see cref="BestLearned"/>). Traits,
+    /// mutation rate and learned weights are inherited unchanged.
     /// </summary>
     public (Genome First, Genome Second) Diversify(Genome genome, Random random)
     {
@@ -149,7 +152,21 @@ public sealed class GeneticOperators(MutationRateRange mutationRateRange)
         var second = shuffled.Skip(half).ToList();
         AddNovelStrategy(first, second, random);
         AddNovelStrategy(second, first, random);
+        // Both branches keep the strategy that paid best so far: they differ in what else they try.
+        if (BestLearned(genome) is { } best)
+        {
+            if (!first.Contains(best)) first.Add(best);
+            if (!second.Contains(best)) second.Add(best);
+        }
         return (genome.WithStrategies(first), genome.WithStrategies(second));
+    }
+
+    /// <summary>The genome's strategy with the highest learned weight, when one has gained weight (above 1); else null.</summary>
+    public static string? BestLearned(Genome genome)
+    {
+        if (genome.StrategyWeights is null) return null;
+        var best = genome.Strategies.Distinct().OrderByDescending(genome.WeightOf).ThenBy(s => s, StringComparer.Ordinal).FirstOrDefault();
+        return best is not null && genome.WeightOf(best) > 1.0 ? best : null;
     }
 
     private static void AddNovelStrategy(List<string> target, List<string> other, Random random)

@@ -169,4 +169,22 @@ public sealed class GeneticOperatorsTests
         Assert.True(Genome.Default.AdoptPattern("pattern_002").HasStrategy("pattern:pattern_002"));
         Assert.Null(GenomeOperations.PatternIdOf("simplify"));
     }
+
+    [Fact]
+    public void Forks_and_mutations_keep_the_strategy_that_paid_best()
+    {
+        var operators = new GeneticOperators();
+        var learned = Genome.Default with { StrategyWeights = new Dictionary<string, double> { [Genome.TuneConstants] = 3.0, [Genome.Simplify] = 0.5 } };
+        Assert.Equal(Genome.TuneConstants, GeneticOperators.BestLearned(learned));
+        Assert.Null(GeneticOperators.BestLearned(Genome.Default));
+        for (var seed = 0; seed < 200; seed++)
+        {
+            var random = new Random(seed);
+            var (first, second) = operators.Diversify(learned, random);
+            Assert.True(first.HasStrategy(Genome.TuneConstants) && second.HasStrategy(Genome.TuneConstants));
+            Assert.False(first.SameAs(second));
+            Assert.True(operators.Mutate(learned, 1.0, random).HasStrategy(Genome.TuneConstants));
+            Assert.Equal(3.0, operators.Mutate(learned, 1.0, random).WeightOf(Genome.TuneConstants));
+        }
+    }
 }
