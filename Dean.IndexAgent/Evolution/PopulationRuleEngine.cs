@@ -306,13 +306,16 @@ public sealed class PopulationRuleEngine(GeneticOperators operators, PopulationL
         return new PopulationPlan(spawns, forks, abstractions, crossovers, retirements, skipped, fired, evictions, stagnation, shared);
     }
 
+    /// <summary>How often a stagnant agent below the best restarts from it (otherwise it crosses with another lineage).</summary>
+    public const double RestartShare = 0.75;
+
     /// <summary>Generations without an accepted candidate after which an agent is stagnant.</summary>
     public const int StagnantAfter = 3;
 
     /// <summary>
     /// Exploration for every stagnant survivor: the population's best widens its spread (there is nowhere better to
-    /// restart from); any other agent restarts from the best (half the time), crosses with an agent outside its ring
-    /// neighbourhood, or widens (a quarter each).
+    /// restart from); an agent below the best restarts from it (<see cref="RestartShare"/>) or crosses with an agent
+    /// outside its ring neighbourhood; one as fit as the best crosses, or widens when there is no other lineage.
     /// </summary>
     private List<StagnationAction> PlanStagnation(IReadOnlyList<RingAgent> ring, IReadOnlyDictionary<string, int> position, IReadOnlyList<RingAgent> survivors, Random random)
     {
@@ -323,7 +326,7 @@ public sealed class PopulationRuleEngine(GeneticOperators operators, PopulationL
         {
             var why = $"stagnant: {agent.StepsSinceAccept} steps without an accepted candidate";
             var roll = random.NextDouble();
-            if (agent.Id != best.Id && best.Fitness > agent.Fitness && roll < 0.5)
+            if (agent.Id != best.Id && best.Fitness > agent.Fitness && roll < RestartShare)
             {
                 var fresh = operators.Mutate(best.Genome, Math.Max(0.2, best.Genome.MutationRate), random) with { StepScale = 1.0 };
                 answers.Add(new StagnationAction(agent.Id, StagnationAnswer.Restart, best.Id, fresh, why));
@@ -331,7 +334,7 @@ public sealed class PopulationRuleEngine(GeneticOperators operators, PopulationL
             }
             var (left, right) = ElementaryCellularAutomaton.RingNeighbours(ring, position[agent.Id]);
             var outsiders = survivors.Where(a => a.Id != agent.Id && a.Id != left.Id && a.Id != right.Id).ToArray();
-            if (agent.Id != best.Id && outsiders.Length > 0 && roll < 0.75)
+            if (agent.Id != best.Id && outsiders.Length > 0)
             {
                 var partner = outsiders[GeneticOperators.TournamentSelect(outsiders.Select(a => a.Fitness).ToArray(), random)];
                 var crossed = operators.Crossover(agent.Genome, partner.Genome, random);

@@ -36,11 +36,11 @@ public enum StepVerdict
 public static class SearchAdaptation
 {
     public const double SpreadFactor = 2.0;
-    // Success is rare (a few candidates in a hundred on a tuned program): it weighs more than a miss, so a strategy
-    // holds its weight at a success rate of about one in nine and gains above it.
+    // Success is rare (a few candidates in a hundred on a tuned program): it weighs more than a miss. Weights are
+    // normalised after each update, so what counts is how a strategy pays compared with the others.
     public const double RewardFactor = 1.5;
-    public const double NotImprovedFactor = 0.95;
-    public const double BrokenFactor = 0.85;
+    public const double NotImprovedFactor = 0.9;
+    public const double BrokenFactor = 0.8;
 
     /// <summary>The strategy whose edits the spread governs.</summary>
     public const string SpreadStrategy = Genome.TuneConstants;
@@ -58,11 +58,18 @@ public static class SearchAdaptation
             StepVerdict.NotImproved => NotImprovedFactor,
             _ => BrokenFactor,
         };
-        var weights = new Dictionary<string, double>(genome.StrategyWeights ?? new Dictionary<string, double>(), StringComparer.Ordinal)
-        {
-            [strategy] = Math.Clamp(genome.WeightOf(strategy) * factor, Genome.MinStrategyWeight, Genome.MaxStrategyWeight),
-        };
-        return genome with { StepScale = Math.Clamp(scale, Genome.MinStepScale, Genome.MaxStepScale), StrategyWeights = weights };
+        var weights = Genome.Vocabulary.ToDictionary(s => s, s => genome.WeightOf(s) * (s == strategy ? factor : 1.0), StringComparer.Ordinal);
+        return genome with { StepScale = Math.Clamp(scale, Genome.MinStepScale, Genome.MaxStepScale), StrategyWeights = Normalised(weights) };
+    }
+
+    /// <summary>
+    /// Weights rescaled to a geometric mean of 1, then clamped: only how strategies compare matters, so a run of misses
+    /// for every kind does not flatten them all against the lower bound.
+    /// </summary>
+    public static IReadOnlyDictionary<string, double> Normalised(IReadOnlyDictionary<string, double> weights)
+    {
+        var mean = Math.Exp(weights.Values.Average(Math.Log));
+        return weights.ToDictionary(w => w.Key, w => Math.Clamp(w.Value / mean, Genome.MinStrategyWeight, Genome.MaxStrategyWeight), StringComparer.Ordinal);
     }
 
     /// <summary>How far each agent's strategy weights move toward the population's pooled ones in a population step.</summary>
@@ -89,9 +96,8 @@ public static class SearchAdaptation
     {
         if (pooled.Count == 0) return genome;
         var weights = pooled.ToDictionary(p => p.Key,
-            p => Math.Clamp(Math.Exp((1 - SharedLearningRate) * Math.Log(genome.WeightOf(p.Key)) + SharedLearningRate * Math.Log(p.Value)), Genome.MinStrategyWeight, Genome.MaxStrategyWeight),
-            StringComparer.Ordinal);
-        return genome with { StrategyWeights = weights };
+            p => Math.Exp((1 - SharedLearningRate) * Math.Log(genome.WeightOf(p.Key)) + SharedLearningRate * Math.Log(p.Value)), StringComparer.Ordinal);
+        return genome with { StrategyWeights = Normalised(weights) };
     }
 
     /// <summary>The stagnation answer "widen": the spread doubled (within bounds).</summary>
