@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dean.IndexAgent.Evaluation;
 using Dean.IndexAgent.Evolution;
 using Dean.IndexAgent.Operators;
@@ -11,11 +12,35 @@ namespace Dean.IndexAgent.Agents;
 /// <param name="Refusal">Why nothing was written or run (the operator's failure, no change, an edit outside the scope).</param>
 /// <param name="Gate">The validity gate's verdict, when the candidate was written.</param>
 /// <param name="Verdict">The evaluator's verdict, when the gate let the candidate through.</param>
-/// <param name="Improves">Passed, and scored above the fitness it was tried against.</param>
+/// <param name="Fitness">The fitness the candidate was tried against.</param>
+/// <param name="Improves">Passed, and scored above <paramref name="Fitness"/>.</param>
 public sealed record TrialOutcome(
-    ProposalContext Context, Proposal Proposal, string ProgramHash, long TokensUsed, string? Refusal, GateVerdict? Gate, EvaluationVerdict? Verdict, bool Improves)
+    ProposalContext Context, Proposal Proposal, string ProgramHash, long TokensUsed, string? Refusal, GateVerdict? Gate, EvaluationVerdict? Verdict,
+    double? Fitness, bool Improves)
 {
     public bool CheckFailed => Gate is { Passed: false };
+
+    /// <summary>How the candidate's evaluation ended, as recorded: the evaluator's result, <c>check_failed</c>, or <c>skipped</c>.</summary>
+    public string Evaluation => CheckFailed ? ValidityGate.Reason : Verdict?.Result.ToString().ToLowerInvariant() ?? "skipped";
+
+    /// <summary>What the checker or the evaluator said of the candidate.</summary>
+    public string? Feedback => CheckFailed ? Gate!.Message : Verdict?.Feedback;
+
+    /// <summary>Why the candidate was accepted or not, in words.</summary>
+    public string Reason
+    {
+        get
+        {
+            if (CheckFailed) return ValidityGate.Reason;
+            if (Refusal is not null) return Refusal;
+            if (Verdict is null) return "not evaluated";
+            if (!Verdict.Passed) return Verdict.Reason ?? "rejected by the evaluator";
+            var score = Verdict.Score!.Value.ToString("G6", CultureInfo.InvariantCulture);
+            if (Fitness is null) return $"accepted: score {score} (no previous fitness)";
+            var before = Fitness.Value.ToString("G6", CultureInfo.InvariantCulture);
+            return Verdict.Score > Fitness ? $"accepted: score {score} > fitness {before}" : $"score {score} does not improve on fitness {before}";
+        }
+    }
 
     public StepVerdict Learning =>
         Improves ? StepVerdict.Accepted
@@ -62,7 +87,7 @@ public sealed class CandidateTrial(EvaluationRunner evaluator)
             if (gate.Passed) verdict = await evaluator.EvaluateAsync(worktree, task, ct);
         }
         var improves = verdict is { Passed: true, Score: { } s } && (fitness is null || s > fitness);
-        return new TrialOutcome(context, proposal, programHash, tokensUsed, refusal, gate, verdict, improves);
+        return new TrialOutcome(context, proposal, programHash, tokensUsed, refusal, gate, verdict, fitness, improves);
     }
 
     /// <summary>

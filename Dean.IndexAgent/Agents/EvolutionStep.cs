@@ -187,8 +187,7 @@ public sealed class EvolutionStep(
             stats = stats.Add(UnifiedDiff.Stats(old, content));
         }
         string? commit = null;
-        var checkFailed = trial.CheckFailed;
-        var reason = checkFailed ? ValidityGate.Reason : Reason(trial.Refusal, verdict, previous);
+        var reason = trial.Reason;
         if (improves)
         {
             try
@@ -212,9 +211,7 @@ public sealed class EvolutionStep(
         var candidate = new Candidate(0, agentId, request.CycleId ?? agent.CycleId, request.Generation ?? agent.Generation, op.Name, proposal.Kind,
             proposal.Description, context.Seed, diff.ToString(), stats.FilesChanged, stats.LinesAdded, stats.LinesRemoved, reservation.Tokens, tokensUsed,
             verdict?.DurationMs ?? 0, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, verdict?.Score, previous,
-            verdict?.Metrics?.GetRawText(), checkFailed ? trial.Gate!.Message : verdict?.Feedback,
-            checkFailed ? ValidityGate.Reason : verdict?.Result.ToString().ToLowerInvariant() ?? "skipped", improves, reason, commit,
-            DateTimeOffset.UtcNow);
+            verdict?.Metrics?.GetRawText(), trial.Feedback, trial.Evaluation, improves, reason, commit, DateTimeOffset.UtcNow);
 
         var finishMs = Lap();
         // 6. Record: candidate, fitness, head, token efficiency (EMA) in one transaction.
@@ -247,17 +244,6 @@ public sealed class EvolutionStep(
         if (total == agent.TokenBudget) return agent;
         await agents.SetTokenBudgetAsync(agent.Id, total, ct);
         return agent with { TokenBudget = total };
-    }
-
-    private static string Reason(string? refusal, EvaluationVerdict? verdict, double? previous)
-    {
-        if (refusal is not null) return refusal;
-        if (verdict is null) return "not evaluated";
-        if (!verdict.Passed) return verdict.Reason ?? "rejected by the evaluator";
-        var score = verdict.Score!.Value.ToString("G6", CultureInfo.InvariantCulture);
-        if (previous is null) return $"accepted: score {score} (no previous fitness)";
-        var before = previous.Value.ToString("G6", CultureInfo.InvariantCulture);
-        return verdict.Score > previous ? $"accepted: score {score} > fitness {before}" : $"score {score} does not improve on fitness {before}";
     }
 
     /// <summary>token_efficiency: EMA (α = 0.3) of the fitness gain per 1,000 tokens of each step.</summary>

@@ -115,7 +115,8 @@ public sealed class GeneticOperators(MutationRateRange mutationRateRange)
                 strategies.Add(random.Pick(missing));
         }
         // Never the strategy the agent learned pays best: a mutation explores, it does not unlearn the target.
-        var droppable = strategies.Where(s => s != BestLearned(genome)).ToList();
+        var keep = BestLearned(genome);
+        var droppable = strategies.Where(s => s != keep).ToList();
         if (random.NextBool(strength) && strategies.Count > 1 && droppable.Count > 0)
             strategies.Remove(droppable[random.Next(droppable.Count)]);
 

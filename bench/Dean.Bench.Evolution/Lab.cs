@@ -157,7 +157,8 @@ public sealed class Run(ProductServices product, Target target, string root, int
         {
             agent.Genome = trial.Learned(agent.Genome);
             agent.StepsSinceAccept = kept ? 0 : agent.StepsSinceAccept + 1;
-            agent.LastFeedback = trial.CheckFailed ? trial.Gate!.Message : trial.Verdict?.Feedback ?? trial.Refusal;
+            // As the IndexAgent records it: the feedback, else the reason.
+            agent.LastFeedback = trial.Feedback ?? trial.Reason;
         }
         return kept;
     }

@@ -128,13 +128,9 @@ public static class Methods
 
     private static string Program(Run run, LabAgent agent) => string.Concat(agent.Files(run.Target).Select(f => f.Content));
 
-    /// <summary>The catalogue's patterns an agent is offered, as the IndexAgent's pattern source offers them (adopted ones, then the most used of others).</summary>
-    private static IReadOnlyList<PatternEdit> BestPatterns(PatternCatalog catalog, LabAgent agent)
-    {
-        var adopted = agent.Genome.Strategies.Select(GenomeOperations.PatternIdOf).OfType<string>().Select(catalog.Find).OfType<CataloguedPattern>();
-        var best = agent.Genome.HasStrategy(Genome.ApplyPattern)
-            ? catalog.Patterns.Where(p => !p.Archived && p.DiscoveredBy != agent.Id).OrderByDescending(p => p.UsageCount).ThenBy(p => p.Id, StringComparer.Ordinal).Take(3)
-            : [];
-        return adopted.Concat(best).DistinctBy(p => p.Id).Select(p => new PatternEdit(p.Id, p.NormalizedDiff, p.NormalizedDiff, p.Template)).ToList();
-    }
+    /// <summary>The catalogue's patterns an agent is offered, chosen by the IndexAgent's own rule.</summary>
+    private static IReadOnlyList<PatternEdit> BestPatterns(PatternCatalog catalog, LabAgent agent) =>
+        CataloguePatternSource.Choose(agent.Genome, agent.Id,
+            CataloguePatternSource.AdoptedIds(agent.Genome).Select(catalog.Find).OfType<CataloguedPattern>(),
+            CataloguePatternSource.Rank(catalog.Patterns));
 }

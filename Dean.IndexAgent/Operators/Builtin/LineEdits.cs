@@ -10,7 +10,8 @@ public sealed class Simplify : IEditStrategy
 
     public Edit? TryEdit(ProposalContext context, string strategy, Random random)
     {
-        var lines = EditableLines.Code(context.Files).Where(l => LineStructure.CanDelete(l.File, l.Line)).ToList();
+        var structure = context.Files.ToDictionary(f => f, LineStructure.Of);
+        var lines = EditableLines.Code(context.Files).Where(l => structure[l.File].CanDelete(l.Line)).ToList();
         if (lines.Count == 0) return null;
         var (file, index) = EditableLines.Pick(lines, random);
         return new Edit(file.Path, EditableLines.Replace(file, index, []), "line-delete",
@@ -29,10 +30,11 @@ public sealed class Reorder : IEditStrategy
         foreach (var file in context.Files)
         {
             var lines = file.Lines;
+            var structure = LineStructure.Of(file);
             foreach (var range in file.Editable)
                 for (var i = range.Start; i + 1 < range.End; i++)
                     if (EditableLines.IsCode(lines[i]) && EditableLines.IsCode(lines[i + 1]) && lines[i] != lines[i + 1]
-                        && EditableLines.Indentation(lines[i]) == EditableLines.Indentation(lines[i + 1]) && LineStructure.CanSwap(file, i))
+                        && EditableLines.Indentation(lines[i]) == EditableLines.Indentation(lines[i + 1]) && structure.CanSwap(i))
                         pairs.Add((file, i));
         }
         if (pairs.Count == 0) return null;
@@ -71,7 +73,8 @@ public sealed partial class Restructure : IEditStrategy
             return new Edit(file.Path, EditableLines.Replace(file, index, [newLine]), "operator-swap",
                 $"{file.Path}:{index + 1}: '{match.Value.Trim()}' -> '{swapped.Trim()}'", newLine);
         }
-        var statements = lines.Where(l => LineStructure.IsSimpleStatement(l.File.Lines, l.Line)).ToList();
+        var structure = context.Files.ToDictionary(f => f, LineStructure.Of);
+        var statements = lines.Where(l => structure[l.File].IsSimpleStatement(l.Line)).ToList();
         if (statements.Count == 0) return null;
         var (target, at) = EditableLines.Pick(statements, random);
         var copy = target.Lines[at];
@@ -86,8 +89,22 @@ public sealed partial class Restructure : IEditStrategy
 /// continues on the next one, a <c>return</c>, and the only definition of a name used elsewhere are never deleted; a
 /// swap never moves a use of a name above the line that defines it.
 /// </summary>
-public static partial class LineStructure
+public sealed partial class LineStructure
 {
+    private readonly string[] _lines;
+    private readonly HashSet<string>[] _defined;
+    private readonly HashSet<string>[] _used;
+
+    // The names of every line, found once per file rather than once per line examined.
+    private LineStructure(string[] lines)
+    {
+        _lines = lines;
+        _defined = lines.Select(DefinedNames).ToArray();
+        _used = lines.Select(UsedNames).ToArray();
+    }
+
+    public static LineStructure Of(EvolveFile file) => new(file.Lines);
+
     [GeneratedRegex(@"^\s*(?:(?:return|yield|raise|break|continue|pass|else|elif|except|finally|case|default)\b|[})\]])")]
     private static partial Regex ControlFlow();
 
@@ -98,7 +115,9 @@ public static partial class LineStructure
     private static partial Regex Identifier();
 
     /// <summary>A complete statement on one line that neither opens nor closes a block.</summary>
-    public static bool IsSimpleStatement(IReadOnlyList<string> lines, int index)
+    public bool IsSimpleStatement(int index) => IsSimpleStatement(_lines, index);
+
+    private static bool IsSimpleStatement(IReadOnlyList<string> lines, int index)
     {
         var line = lines[index];
         var trimmed = StripComment(line).TrimEnd();
@@ -110,9 +129,9 @@ public static partial class LineStructure
         return next is null || EditableLines.Indentation(lines[next.Value]).Length <= EditableLines.Indentation(line).Length;
     }
 
-    public static bool CanDelete(EvolveFile file, int index)
+    public bool CanDelete(int index)
     {
-        var lines = file.Lines;
+        var lines = _lines;
         if (!IsSimpleStatement(lines, index)) return false;
         // The only statement of its block: the lines around it are both less indented.
         var indent = EditableLines.Indentation(lines[index]).Length;
@@ -123,29 +142,27 @@ public static partial class LineStructure
             return false;
         // A definition may go only when the name is already bound at that point (defined before, not inside a deeper
         // block), or when nothing else reads it: otherwise the program meets a NameError or UnboundLocalError.
-        foreach (var name in DefinedNames(lines[index]))
+        foreach (var name in _defined[index])
         {
-            var usedElsewhere = Enumerable.Range(0, lines.Length).Any(i => i != index && UsedNames(lines[i]).Contains(name));
-            var boundBefore = Enumerable.Range(0, index).Any(i => DefinedNames(lines[i]).Contains(name) && EditableLines.Indentation(lines[i]).Length <= indent);
+            var usedElsewhere = Enumerable.Range(0, lines.Length).Any(i => i != index && _used[i].Contains(name));
+            var boundBefore = Enumerable.Range(0, index).Any(i => _defined[i].Contains(name) && EditableLines.Indentation(lines[i]).Length <= indent);
             if (usedElsewhere && !boundBefore) return false;
         }
         return true;
     }
 
     /// <summary>Whether lines <paramref name="index"/> and the next can change places.</summary>
-    public static bool CanSwap(EvolveFile file, int index)
+    public bool CanSwap(int index)
     {
-        var lines = file.Lines;
-        if (!IsSimpleStatement(lines, index) || !IsSimpleStatement(lines, index + 1)) return false;
-        var first = DefinedNames(lines[index]);
-        var second = DefinedNames(lines[index + 1]);
+        if (!IsSimpleStatement(_lines, index) || !IsSimpleStatement(_lines, index + 1)) return false;
+        var first = _defined[index];
         // The second line reads what the first defines, or both define the same name: the swap would read a stale or
         // missing value, or drop an update.
-        return !UsedNames(lines[index + 1]).Overlaps(first) && !first.Overlaps(second);
+        return !_used[index + 1].Overlaps(first) && !first.Overlaps(_defined[index + 1]);
     }
 
     /// <summary>Names a line assigns, iterates over or declares (<c>x = …</c>, <c>a, b = …</c>, <c>for i in</c>, <c>def f(</c>).</summary>
-    public static HashSet<string> DefinedNames(string line)
+    private static HashSet<string> DefinedNames(string line)
     {
         var match = Definition().Match(StripComment(line));
         if (!match.Success) return [];
@@ -156,7 +173,7 @@ public static partial class LineStructure
     }
 
     /// <summary>Every identifier a line mentions outside strings and comments.</summary>
-    public static HashSet<string> UsedNames(string line) =>
+    private static HashSet<string> UsedNames(string line) =>
         Identifier().Matches(WithoutStrings(StripComment(line))).Select(m => m.Value).ToHashSet(StringComparer.Ordinal);
 
     private static int? NextCode(IReadOnlyList<string> lines, int index)
