@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapper;
+using Dean.IndexAgent.Evolution;
 using Npgsql;
 
 namespace Dean.IndexAgent.Agents;
@@ -100,10 +101,6 @@ public sealed class AgentStore(NpgsqlDataSource db)
             new { id, genome = JsonSerializer.Serialize(genome, Json) });
     }
 
-    /// <summary>
-    /// Records a candidate and applies its outcome to the agent atomically: one statement (a data-modifying CTE), so one
-    /// round trip on the hot path of every step.
-    /// </summary>
     /// <summary>Whether any agent of <paramref name="target"/> has had this program evaluated (or proposed) before.</summary>
     public async Task<bool> IsKnownProgramAsync(string target, string programHash, CancellationToken ct)
     {
@@ -111,6 +108,23 @@ public sealed class AgentStore(NpgsqlDataSource db)
         return await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
             SELECT EXISTS (SELECT 1 FROM candidates c JOIN agents a ON a.id = c.agent_id WHERE c.program_hash = @programHash AND a.target = @target)
             """, new { target, programHash }, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// Per strategy, of the target's last <see cref="StrategyCredit.Window"/> candidates whose edit was written (gated or
+    /// evaluated): how many there were and how many were accepted.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, StrategyEvidence>> StrategyEvidenceAsync(string target, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(string Strategy, long Tried, long Paid)>(new CommandDefinition("""
+            SELECT strategy, count(*), count(*) FILTER (WHERE accepted)
+            FROM (SELECT c.strategy, c.accepted FROM candidates c JOIN agents a ON a.id = c.agent_id
+                  WHERE a.target = @target AND c.strategy IS NOT NULL AND c.evaluation <> 'skipped'
+                  ORDER BY c.id DESC LIMIT @window) recent
+            GROUP BY strategy
+            """, new { target, window = StrategyCredit.Window }, cancellationToken: ct));
+        return rows.ToDictionary(r => r.Strategy, r => new StrategyEvidence((int)r.Tried, (int)r.Paid), StringComparer.Ordinal);
     }
 
     /// <summary>The active agents of a cycle: created for it, or stepping in it.</summary>
@@ -139,17 +153,21 @@ public sealed class AgentStore(NpgsqlDataSource db)
             """, new { id, genome = JsonSerializer.Serialize(genome, Json), headCommit, fitness });
     }
 
-    public async Task<long> RecordStepAsync(Candidate c, string? programHash, double? fitness, string headCommit, double efficiency, Genome genome, CancellationToken ct)
+    /// <summary>
+    /// Records a candidate and applies its outcome to the agent atomically: one statement (a data-modifying CTE), so one
+    /// round trip on the hot path of every step.
+    /// </summary>
+    public async Task<long> RecordStepAsync(Candidate c, string? programHash, string? strategy, double? fitness, string headCommit, double efficiency, Genome genome, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         return await connection.ExecuteScalarAsync<long>("""
             WITH inserted AS (
                 INSERT INTO candidates (agent_id, cycle_id, generation, operator, edit_kind, description, seed, diff, files_changed,
                                         lines_added, lines_removed, tokens_reserved, tokens_used, evaluation_ms, duration_ms, score,
-                                        previous_fitness, metrics, feedback, evaluation, accepted, reason, commit_sha, program_hash)
+                                        previous_fitness, metrics, feedback, evaluation, accepted, reason, commit_sha, program_hash, strategy)
                 VALUES (@AgentId, @CycleId, @Generation, @Operator, @EditKind, @Description, @Seed, @Diff, @FilesChanged,
                         @LinesAdded, @LinesRemoved, @TokensReserved, @TokensUsed, @EvaluationMs, @DurationMs, @Score,
-                        @PreviousFitness, @Metrics::jsonb, @Feedback, @Evaluation, @Accepted, @Reason, @CommitSha, @programHash)
+                        @PreviousFitness, @Metrics::jsonb, @Feedback, @Evaluation, @Accepted, @Reason, @CommitSha, @programHash, @strategy)
                 RETURNING id),
             updated AS (
                 UPDATE agents SET fitness = @fitness, head_commit = @headCommit, token_efficiency = @efficiency, genome = @genome::jsonb,
@@ -161,7 +179,7 @@ public sealed class AgentStore(NpgsqlDataSource db)
         {
             c.AgentId, c.CycleId, c.Generation, c.Operator, c.EditKind, c.Description, c.Seed, c.Diff, c.FilesChanged, c.LinesAdded,
             c.LinesRemoved, c.TokensReserved, c.TokensUsed, c.EvaluationMs, c.DurationMs, c.Score, c.PreviousFitness, c.Metrics, c.Feedback,
-            c.Evaluation, c.Accepted, c.Reason, c.CommitSha, programHash, fitness, headCommit, efficiency, lastFeedback = c.Feedback ?? c.Reason,
+            c.Evaluation, c.Accepted, c.Reason, c.CommitSha, programHash, strategy, fitness, headCommit, efficiency, lastFeedback = c.Feedback ?? c.Reason,
             genome = JsonSerializer.Serialize(genome, Json),
         });
     }

@@ -104,7 +104,8 @@ public sealed class EvolutionStep(
             ? given.Select(p => new PatternEdit(p.Id!, p.Before!, p.After!)).ToList()
             : await patternSource.BestForAsync(agent, ct);
 
-        var context = new ProposalContext(agent.Id, agent.Goal, agent.Genome, files, seed, agent.LastFeedback, patterns, crossover);
+        var context = new ProposalContext(agent.Id, agent.Goal, agent.Genome, files, seed, agent.LastFeedback, patterns, crossover,
+            await agents.StrategyEvidenceAsync(agent.Target, ct));
         var bound = op.MaxTokens(context, (int)Math.Min(int.MaxValue, agent.TokensRemaining));
         var phase = Stopwatch.GetTimestamp();
         double Lap()
@@ -215,7 +216,7 @@ public sealed class EvolutionStep(
 
         var finishMs = Lap();
         // 6. Record: candidate, fitness, head, token efficiency (EMA) in one transaction.
-        var id = await agents.RecordStepAsync(candidate, proposal.Changes.Count == 0 ? null : trial.ProgramHash, fitness, commit ?? agent.HeadCommit, efficiency,
+        var id = await agents.RecordStepAsync(candidate, proposal.Changes.Count == 0 ? null : trial.ProgramHash, proposal.Strategy, fitness, commit ?? agent.HeadCommit, efficiency,
             learned, CancellationToken.None);
         activity?.SetTag("dean.step.accepted", improves);
         var timings = new StepTimings(prepareMs, reserveMs, proposeMs, evaluateMs, settleMs, finishMs, Lap());

@@ -28,19 +28,23 @@ public enum StepVerdict
 /// after a successful numeric perturbation, wider (× <see cref="SpreadFactor"/>^¼) after each one that did not pay, so
 /// the spread holds still at a success rate of one in five and a stuck agent widens its search. Clamped to
 /// [<see cref="Genome.MinStepScale"/>, <see cref="Genome.MaxStepScale"/>].</item>
-/// <item>Credit assignment: the weight of the strategy that made the edit grows when it paid and shrinks when it did not
-/// (most for edits that broke the program), within [<see cref="Genome.MinStrategyWeight"/>, <see cref="Genome.MaxStrategyWeight"/>],
-/// so the builtin operator tries more often the kinds of edit that pay on this target.</item>
+/// <item>Credit assignment: the weight of the strategy that made the edit is an estimate of how often its edits pay on this
+/// target, relative to a prior of one in ten (<see cref="PriorSuccess"/>): an exponential moving average (rate
+/// <see cref="LearningRate"/>) of 1/<see cref="PriorSuccess"/> for an accepted edit and 0 for one that did not pay,
+/// within [<see cref="Genome.MinStrategyWeight"/>, <see cref="Genome.MaxStrategyWeight"/>]. A strategy never tried keeps
+/// the prior (1); only the strategy used moves, so a strategy that pays now and then stays above one that never pays,
+/// however often each is tried.</item>
 /// </list>
 /// </summary>
 public static class SearchAdaptation
 {
     public const double SpreadFactor = 2.0;
-    // Success is rare (a few candidates in a hundred on a tuned program): it weighs more than a miss. Weights are
-    // normalised after each update, so what counts is how a strategy pays compared with the others.
-    public const double RewardFactor = 1.5;
-    public const double NotImprovedFactor = 0.9;
-    public const double BrokenFactor = 0.8;
+
+    /// <summary>The success rate a strategy is assumed to have before it is tried (its weight 1).</summary>
+    public const double PriorSuccess = 0.1;
+
+    /// <summary>How much one outcome moves its strategy's estimate: about the last 1/rate tries count.</summary>
+    public const double LearningRate = 0.1;
 
     /// <summary>The strategy whose edits the spread governs.</summary>
     public const string SpreadStrategy = Genome.TuneConstants;
@@ -52,25 +56,15 @@ public static class SearchAdaptation
         if (strategy == SpreadStrategy)
             scale = verdict == StepVerdict.Accepted ? scale / SpreadFactor : scale * Math.Pow(SpreadFactor, 0.25);
 
-        var factor = verdict switch
+        var payoff = verdict == StepVerdict.Accepted ? 1 / PriorSuccess : 0.0;
+        var weights = new Dictionary<string, double>(genome.StrategyWeights ?? new Dictionary<string, double>(), StringComparer.Ordinal)
         {
-            StepVerdict.Accepted => RewardFactor,
-            StepVerdict.NotImproved => NotImprovedFactor,
-            _ => BrokenFactor,
+            [Key(strategy)] = Math.Clamp((1 - LearningRate) * genome.WeightOf(strategy) + LearningRate * payoff, Genome.MinStrategyWeight, Genome.MaxStrategyWeight),
         };
-        var weights = Genome.Vocabulary.ToDictionary(s => s, s => genome.WeightOf(s) * (s == strategy ? factor : 1.0), StringComparer.Ordinal);
-        return genome with { StepScale = Math.Clamp(scale, Genome.MinStepScale, Genome.MaxStepScale), StrategyWeights = Normalised(weights) };
+        return genome with { StepScale = Math.Clamp(scale, Genome.MinStepScale, Genome.MaxStepScale), StrategyWeights = weights };
     }
 
-    /// <summary>
-    /// Weights rescaled to a geometric mean of 1, then clamped: only how strategies compare matters, so a run of misses
-    /// for every kind does not flatten them all against the lower bound.
-    /// </summary>
-    public static IReadOnlyDictionary<string, double> Normalised(IReadOnlyDictionary<string, double> weights)
-    {
-        var mean = Math.Exp(weights.Values.Average(Math.Log));
-        return weights.ToDictionary(w => w.Key, w => Math.Clamp(w.Value / mean, Genome.MinStrategyWeight, Genome.MaxStrategyWeight), StringComparer.Ordinal);
-    }
+    private static string Key(string strategy) => strategy.StartsWith(Genome.PatternPrefix, StringComparison.Ordinal) ? Genome.ApplyPattern : strategy;
 
     /// <summary>How far each agent's strategy weights move toward the population's pooled ones in a population step.</summary>
     public const double SharedLearningRate = 0.5;
@@ -96,8 +90,9 @@ public static class SearchAdaptation
     {
         if (pooled.Count == 0) return genome;
         var weights = pooled.ToDictionary(p => p.Key,
-            p => Math.Exp((1 - SharedLearningRate) * Math.Log(genome.WeightOf(p.Key)) + SharedLearningRate * Math.Log(p.Value)), StringComparer.Ordinal);
-        return genome with { StrategyWeights = Normalised(weights) };
+            p => Math.Clamp(Math.Exp((1 - SharedLearningRate) * Math.Log(genome.WeightOf(p.Key)) + SharedLearningRate * Math.Log(p.Value)),
+                Genome.MinStrategyWeight, Genome.MaxStrategyWeight), StringComparer.Ordinal);
+        return genome with { StrategyWeights = weights };
     }
 
     /// <summary>The stagnation answer "widen": the spread doubled (within bounds).</summary>

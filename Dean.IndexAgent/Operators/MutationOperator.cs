@@ -18,7 +18,8 @@ public sealed record ProposalContext(
     int Seed,
     string? LastFeedback,
     IReadOnlyList<PatternEdit> Patterns,
-    IReadOnlyList<EvolveFile>? CrossoverSource);
+    IReadOnlyList<EvolveFile>? CrossoverSource,
+    IReadOnlyDictionary<string, Evolution.StrategyEvidence>? TargetEvidence = null);
 
 /// <summary>
 /// An operator's answer: the new contents of the files it changed (empty with <see cref="Failure"/> when it has no edit),

@@ -52,6 +52,56 @@ public sealed class SearchAdaptationTests : IDisposable
     }
 
     [Fact]
+    public void A_strategy_that_pays_now_and_then_keeps_more_weight_than_one_that_never_pays_however_often_tried()
+    {
+        // Tune-constants pays one edit in twenty and is tried four times as often as reorder, which never pays;
+        // crossover is never tried (no source). The estimate must rank them by how often they pay, not how often they ran.
+        var genome = Genome.Default;
+        for (var step = 0; step < 400; step++)
+        {
+            var reorder = step % 5 == 4;
+            genome = SearchAdaptation.After(genome, reorder ? Genome.Reorder : Genome.TuneConstants,
+                !reorder && step % 20 == 0 ? StepVerdict.Accepted : StepVerdict.NotImproved);
+        }
+        Assert.InRange(genome.WeightOf(Genome.TuneConstants), 0.15, 1.5); // about one in sixteen against a prior of one in ten
+        Assert.Equal(Genome.MinStrategyWeight, genome.WeightOf(Genome.Reorder), 9);
+        Assert.Equal(1.0, genome.WeightOf(Genome.Crossover), 9);
+    }
+
+    [Fact]
+    public async Task The_targets_evidence_weighs_the_choice_and_a_strategy_that_cannot_edit_never_crowds_out_one_that_can()
+    {
+        var evidence = new Dictionary<string, StrategyEvidence>
+        {
+            [Genome.TuneConstants] = new(200, 12), // 6%: about half the prior
+            [Genome.Reorder] = new(200, 0),
+        };
+        Assert.Equal(1.0, StrategyCredit.Multiplier(evidence, Genome.Simplify));
+        Assert.Equal((12 + 0.5) / 205 / 0.1, StrategyCredit.Multiplier(evidence, Genome.TuneConstants), 9);
+        Assert.Equal(Genome.MinStrategyWeight, StrategyCredit.Multiplier(evidence, Genome.Reorder), 9);
+        Assert.Equal(1.0, StrategyCredit.Multiplier(new Dictionary<string, StrategyEvidence> { [Genome.Reorder] = new(0, 0) }, Genome.Reorder), 9);
+
+        var op = Builtin();
+        var file = EvolveFile.Create("p.py", "def f(x):\n    a = 2.0\n    b = a * x\n    return b + 1.5\n");
+        // Crossover and apply-pattern have nothing to work with here, however much the genome weighs them.
+        var genome = Genome.Default with
+        {
+            StrategyWeights = new Dictionary<string, double> { [Genome.Crossover] = 10, [Genome.ApplyPattern] = 10, [Genome.TuneConstants] = 0.1 },
+        };
+        var kinds = new Dictionary<string, int>();
+        for (var seed = 0; seed < 200; seed++)
+        {
+            var proposal = await op.ProposeAsync(new ProposalContext("a", "g", genome, [file], seed, null, [], null, evidence), 10_000, CancellationToken.None);
+            Assert.Null(proposal.Failure);
+            kinds[proposal.Strategy!] = kinds.GetValueOrDefault(proposal.Strategy!) + 1;
+        }
+        Assert.DoesNotContain(Genome.Crossover, kinds.Keys);
+        // Reorder never paid on this target: the operator tries it far less often than simplify, of which nothing is known.
+        Assert.True(kinds.GetValueOrDefault(Genome.Reorder) * 3 < kinds.GetValueOrDefault(Genome.Simplify) + kinds.GetValueOrDefault(Genome.Restructure),
+            string.Join(", ", kinds.Select(k => $"{k.Key} {k.Value}")));
+    }
+
+    [Fact]
     public void What_the_population_learned_reaches_every_agent()
     {
         var learned = Genome.Default with { StrategyWeights = new Dictionary<string, double> { [Genome.TuneConstants] = 4.0, [Genome.Simplify] = 0.25 } };

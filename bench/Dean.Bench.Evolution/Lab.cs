@@ -1,4 +1,5 @@
 using Dean.IndexAgent.Agents;
+using Dean.IndexAgent.Evolution;
 using Dean.IndexAgent.Operators;
 using Dean.IndexAgent.Targets;
 using Dean.IndexAgent.Workspace;
@@ -91,6 +92,7 @@ public sealed class Run(ProductServices product, Target target, string root, int
 {
     private readonly HashSet<string> _known = [];
     private readonly List<double> _bestAfter = [];
+    private readonly Dictionary<string, StrategyEvidence> _evidence = [];
 
     public Target Target { get; } = target;
     public string Root { get; } = root;
@@ -113,7 +115,8 @@ public sealed class Run(ProductServices product, Target target, string root, int
     public async Task<bool> StepAsync(LabAgent agent, int seed, IReadOnlyList<EvolveFile>? crossover, IReadOnlyList<PatternEdit> patterns, bool select)
     {
         var files = agent.Files(Target);
-        var context = new ProposalContext(agent.Id, Target.Task.Description ?? $"improve {Target.Name}", agent.Genome, files, seed, agent.LastFeedback, patterns, crossover);
+        var context = new ProposalContext(agent.Id, Target.Task.Description ?? $"improve {Target.Name}", agent.Genome, files, seed, agent.LastFeedback, patterns, crossover,
+            select ? _evidence : null);
         var bound = product.Operator.MaxTokens(context, int.MaxValue);
         var edit = new WorktreeEdit(agent.Directory);
         var trial = await product.Trials.RunAsync(product.Operator, context, bound, Target.Scope, edit, agent.Directory, Target.Task, agent.Fitness,
@@ -137,6 +140,8 @@ public sealed class Run(ProductServices product, Target target, string root, int
         }
 
         var kept = select && trial.Improves;
+        if (select && trial.Proposal.Strategy is { } strategy && (trial.CheckFailed || trial.Verdict is not null))
+            _evidence[strategy] = (_evidence.TryGetValue(strategy, out var e) ? e : new StrategyEvidence(0, 0)).Add(kept);
         if (kept)
         {
             counts.Accepted++;

@@ -7,7 +7,7 @@ using Dean.IndexAgent.Evolution;
 // DiversityDefence), against random search and a (1+1) hill climb with the same operator, at equal evaluation counts.
 //
 //   dotnet run -c Release --project bench/Dean.Bench.Evolution -- [--evaluations 200] [--seeds 5] [--population 6]
-//       [--parallel 2] [--target DIR]...        (default targets: the three samples no one tuned the search for)
+//       [--parallel 2] [--target DIR]... [--method random|hill-climb|population]...        (default targets: the three samples no one tuned the search for)
 var options = Options.Parse(args);
 var root = Path.Combine(Path.GetTempPath(), $"dean-bench-evolution-{Environment.ProcessId}");
 using var product = new ProductServices(options.Parallel);
@@ -25,7 +25,7 @@ try
         Console.WriteLine();
         Console.WriteLine($"== {target.Name} (start {start:G6}; population bounds [{limits.MinPopulation}, {limits.MaxPopulation}])");
 
-        var jobs = Enumerable.Range(1, options.Seeds).SelectMany(seed => Methods.All.Select(method => (seed, method))).ToList();
+        var jobs = Enumerable.Range(1, options.Seeds).SelectMany(seed => options.Methods.Select(method => (seed, method))).ToList();
         var runs = new System.Collections.Concurrent.ConcurrentDictionary<(int, string), Run>();
         var done = 0;
         await Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = options.Parallel }, async (job, _) =>
@@ -52,12 +52,13 @@ finally
 Console.WriteLine();
 Console.WriteLine($"total {started.Elapsed.TotalSeconds:F0} s");
 
-internal sealed record Options(int Evaluations, int Seeds, int Population, int Parallel, IReadOnlyList<string> Targets)
+internal sealed record Options(int Evaluations, int Seeds, int Population, int Parallel, IReadOnlyList<string> Targets, IReadOnlyList<string> Methods)
 {
     public static Options Parse(string[] args)
     {
         int evaluations = 200, seeds = 5, population = 6, parallel = Math.Max(1, Environment.ProcessorCount);
         var targets = new List<string>();
+        var methods = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
@@ -68,6 +69,7 @@ internal sealed record Options(int Evaluations, int Seeds, int Population, int P
                 case "--population": population = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--parallel": parallel = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--target": targets.Add(value); break;
+                case "--method" when Dean.Bench.Evolution.Methods.All.Contains(value): methods.Add(value); break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
             i++;
@@ -77,7 +79,7 @@ internal sealed record Options(int Evaluations, int Seeds, int Population, int P
             var samples = Path.Combine(RepositoryRoot(), "samples");
             targets.AddRange(new[] { "rastrigin-minimization", "circle-packing", "bin-packing" }.Select(s => Path.Combine(samples, s)));
         }
-        return new Options(evaluations, seeds, population, parallel, targets);
+        return new Options(evaluations, seeds, population, parallel, targets, methods.Count == 0 ? Dean.Bench.Evolution.Methods.All : methods);
     }
 
     private static string RepositoryRoot()

@@ -1,4 +1,5 @@
 using Dean.IndexAgent.Agents;
+using Dean.IndexAgent.Evolution;
 
 namespace Dean.IndexAgent.Operators.Builtin;
 
@@ -10,7 +11,7 @@ namespace Dean.IndexAgent.Operators.Builtin;
 public sealed class BuiltinOperator : IMutationOperator
 {
     public const string OperatorName = "builtin";
-    private const int Attempts = 16;
+    private const int AttemptsPerStrategy = 4;
     private const int Margin = 32;
     private readonly TokenCounter _tokens;
     private readonly Dictionary<string, IEditStrategy> _strategies;
@@ -34,27 +35,38 @@ public sealed class BuiltinOperator : IMutationOperator
     {
         var random = new Random(context.Seed);
         var read = ReadTokens(context);
-        var weighted = Weights(context.Genome).Where(w => Resolve(w.Strategy) is not null).ToList();
+        var weighted = Weights(context.Genome, context.TargetEvidence).Where(w => Resolve(w.Strategy) is not null).ToList();
         if (weighted.Count == 0) return Task.FromResult(Proposal.Failed("none", "no edit strategy of the genome is available", Math.Min(read, reservedTokens)));
         // The genome's strategies first; when none of them can edit this program (no crossover source, no pattern that
         // fits), the operator's other strategies, so that a step is never spent on nothing.
-        var others = _strategies.Keys.Where(s => weighted.All(w => w.Strategy != s)).Select(s => (s, 1.0)).ToList();
+        var others = _strategies.Keys.Where(s => weighted.All(w => w.Strategy != s)).Select(s => (Strategy: s, Weight: 1.0)).ToList();
         foreach (var pool in others.Count == 0 ? new[] { weighted } : new[] { weighted, others })
         {
-            for (var attempt = 0; attempt < Attempts; attempt++)
+            // A strategy that found nothing to edit a few times leaves the draw, so a weighty strategy that cannot edit
+            // this program (no crossover source, no fitting pattern) never crowds out one that can.
+            var remaining = pool.ToList();
+            var misses = new Dictionary<string, int>(StringComparer.Ordinal);
+            while (remaining.Count > 0)
             {
-                var strategy = Choose(pool, random);
-                if (Resolve(strategy)!.TryEdit(context, strategy, random) is not { } edit || edit.NewContent == Original(context, edit.Path)) continue;
-                var used = Math.Min(reservedTokens, read + _tokens.Count(edit.Written));
-                return Task.FromResult(new Proposal(new Dictionary<string, string> { [edit.Path] = edit.NewContent }, edit.Kind, edit.Description, used,
-                    Strategy: strategy.StartsWith(Genome.PatternPrefix, StringComparison.Ordinal) ? Genome.ApplyPattern : strategy));
+                var strategy = Choose(remaining, random);
+                if (Resolve(strategy)!.TryEdit(context, strategy, random) is { } edit && edit.NewContent != Original(context, edit.Path))
+                {
+                    var used = Math.Min(reservedTokens, read + _tokens.Count(edit.Written));
+                    return Task.FromResult(new Proposal(new Dictionary<string, string> { [edit.Path] = edit.NewContent }, edit.Kind, edit.Description, used,
+                        Strategy: strategy.StartsWith(Genome.PatternPrefix, StringComparison.Ordinal) ? Genome.ApplyPattern : strategy));
+                }
+                misses[strategy] = misses.GetValueOrDefault(strategy) + 1;
+                if (misses[strategy] >= AttemptsPerStrategy) remaining.RemoveAll(w => w.Strategy == strategy);
             }
         }
         return Task.FromResult(Proposal.Failed("none", "no applicable edit for this program", Math.Min(read, reservedTokens)));
     }
 
-    /// <summary>Each genome strategy's weight: 1 plus the traits that favour that kind of edit, times what the agent learned of it.</summary>
-    public static IReadOnlyList<(string Strategy, double Weight)> Weights(Genome genome)
+    /// <summary>
+    /// Each genome strategy's weight: 1 plus the traits that favour that kind of edit, times what the agent learned of
+    /// it, times what every agent's edits showed of it on this target (<see cref="StrategyCredit"/>).
+    /// </summary>
+    public static IReadOnlyList<(string Strategy, double Weight)> Weights(Genome genome, IReadOnlyDictionary<string, StrategyEvidence>? evidence = null)
     {
         var t = genome.Traits;
         return genome.Strategies.Distinct().Select(s => (s, s switch
@@ -65,7 +77,7 @@ public sealed class BuiltinOperator : IMutationOperator
             Genome.Reorder => 1 + (t.Risk + t.Exploration) / 2,
             Genome.Crossover => 1 + t.Creativity,
             _ => 1 + t.Creativity, // apply-pattern and pattern:{id}
-        } * genome.WeightOf(s))).ToList();
+        } * genome.WeightOf(s) * StrategyCredit.Multiplier(evidence, s.StartsWith(Genome.PatternPrefix, StringComparison.Ordinal) ? Genome.ApplyPattern : s))).ToList();
     }
 
     private IEditStrategy? Resolve(string strategy) =>
