@@ -22,6 +22,9 @@ public sealed class IndexAgentOptions
     /// <summary>Upper bound of one <c>llm</c> step (prompt plus completion), before the agent's remaining budget.</summary>
     public int LlmMaxTokensPerStep { get; set; } = 4000;
 
+    /// <summary>How many of the catalogue's patterns (most effective first) the diversity defence may hand to a population.</summary>
+    public int DefencePatternOffers { get; set; } = 500;
+
     public string TargetsDirectory => Path.Combine(WorkspaceRoot, "targets");
     public string WorktreesDirectory => Path.Combine(WorkspaceRoot, "worktrees");
 }

@@ -49,7 +49,7 @@ public static class Extensions
             // Malformed bodies (wrong JSON types, unreadable JSON) are the caller's fault: say what was wrong.
             if (context.Exception is BadHttpRequestException bad)
             {
-                context.ProblemDetails.Type = "validation_error";
+                context.ProblemDetails.Type = Dean.Contracts.ProblemTypes.ValidationError;
                 context.ProblemDetails.Detail = bad.InnerException?.Message ?? bad.Message;
             }
         });

@@ -4,11 +4,6 @@ using Npgsql;
 
 namespace Dean.Economy.Accounts;
 
-public sealed record AllocationResponse(string AgentId, long AllocatedTokens, long RequestedTokens, long RemainingBudget,
-    long AllocationId, Priority Priority, string Source, long AgentAllocated);
-
-public sealed record ReturnResponse(string AgentId, long Returned, string To, long AgentAllocated, long Consumed, long Reserved);
-
 /// <summary>Allocation and return: moves between a source (the global budget or a cycle pool) and an account.</summary>
 public sealed class AccountOperations(IdempotentTransactions transactions, EconomyMetrics metrics)
 {
@@ -25,7 +20,7 @@ public sealed class AccountOperations(IdempotentTransactions transactions, Econo
             if (from is not null && book.Find(from) is null)
                 return Outcome<AllocationResponse>.Refused(Refusal.NotFound($"pool {from} has no allocation"));
             if (book.Find(agentId) is { } existing && existing.Source != source && book.RehomeRefusal(agentId, source) is { } refusal)
-                return Outcome<AllocationResponse>.Refused(Refusal.Conflict("source_mismatch", refusal));
+                return Outcome<AllocationResponse>.Refused(Refusal.Conflict(ProblemTypes.SourceMismatch, refusal));
 
             var reserve = from is null ? settings.Reserve : 0;
             var decision = AllocationPolicy.Decide(requested, priority, book.Unused(source), reserve);
@@ -62,7 +57,7 @@ public sealed class AccountOperations(IdempotentTransactions transactions, Econo
             var (_, book) = await AccountStore.LockWithSourceAsync(c, tx, agentId, null);
             if (book.Find(agentId) is not { } current) return Outcome<ReturnResponse>.Refused(Refusal.NotFound($"agent {agentId} has no allocation"));
             if (to is not null && to != current.Source)
-                return Outcome<ReturnResponse>.Refused(Refusal.Conflict("source_mismatch", $"{agentId} was funded by {current.Source}, not {to}"));
+                return Outcome<ReturnResponse>.Refused(Refusal.Conflict(ProblemTypes.SourceMismatch, $"{agentId} was funded by {current.Source}, not {to}"));
             var returned = book.Unused(agentId);
             book.ReturnToSource(agentId, returned, "refund");
             book.MarkReturned(agentId);

@@ -3,24 +3,6 @@ using Npgsql;
 
 namespace Dean.Economy.Accounts;
 
-public sealed record AgentResponse(string AgentId, long Allocated, long Consumed, long Reserved, long Remaining, double Efficiency,
-    string Status, string Source, long Suballocated, double ValueGenerated, DateTimeOffset LastActivityAt);
-
-public sealed record LedgerRow(long Id, string AgentId, string Type, long Amount, long BalanceBefore, long BalanceAfter,
-    string? Reference, string? IdempotencyKey, DateTimeOffset CreatedAt);
-
-public sealed record TransactionsResponse(IReadOnlyList<LedgerRow> Transactions);
-
-public sealed record AgentUsage(string AgentId, long Allocated, long Consumed);
-
-public sealed record HourUsage(DateTimeOffset Hour, long Allocated, long Consumed);
-
-public sealed record UsageResponse(int Hours, long TotalAllocated, long TotalConsumed, IReadOnlyList<AgentUsage> ByAgent, IReadOnlyList<HourUsage> ByHour);
-
-public sealed record AgentEfficiency(string AgentId, double Efficiency, long Consumed, double ValueGenerated);
-
-public sealed record EfficiencyResponse(int AgentsMeasured, IReadOnlyList<AgentEfficiency> TopPerformers, IReadOnlyList<AgentEfficiency> InefficientAgents);
-
 /// <summary>Read-only views of accounts and the ledger.</summary>
 public sealed class AccountQueries(NpgsqlDataSource db, TimeProvider time)
 {

@@ -5,11 +5,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Dean.Economy.Accounts;
 
-public sealed record AllocateRequest(string? AgentId, long? RequestedTokens, string? Priority, string? Purpose, string? From, string? IdempotencyKey,
-    long? BaseTokens = null);
-
-public sealed record ReturnRequest(string? AgentId, string? To, string? IdempotencyKey);
-
 public static class AccountsApi
 {
     public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)

@@ -1,7 +1,5 @@
 namespace Dean.Economy.Accounts;
 
-public enum Priority { Low, Normal, High, Critical }
-
 /// <summary>What an allocation request gets: <see cref="Granted"/> tokens, or a refusal reason when nothing.</summary>
 public readonly record struct AllocationDecision(long Granted, string? RefusalReason)
 {

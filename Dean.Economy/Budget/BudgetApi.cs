@@ -4,8 +4,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Dean.Economy.Budget;
 
-public sealed record BudgetRequest(long? NewBudget, bool? ResetAllocations, string? IdempotencyKey);
-
 public static class BudgetApi
 {
     public static IEndpointRouteBuilder MapBudgetApi(this IEndpointRouteBuilder app)

@@ -5,9 +5,6 @@ using Npgsql;
 
 namespace Dean.Economy.Budget;
 
-public sealed record BudgetResponse(long GlobalBudget, long Allocated, long Consumed, long Reserved, long Available, long Reserve,
-    int AgentsCount, double EfficiencyScore, DateTimeOffset LastReset);
-
 public sealed class BudgetOperations(NpgsqlDataSource db, IdempotentTransactions transactions)
 {
     public async Task<BudgetResponse> GetAsync(CancellationToken ct)

@@ -1,17 +1,6 @@
 namespace Dean.Economy.Constraints;
 
-/// <summary>DESIGN 8 governance constraints; ranges are [min, max] inclusive.</summary>
-public sealed record EvolutionConstraints(double MinDiversity, int MaxGenerations, long TokenLimitPerGeneration, long MaxTokensPerAgent,
-    double[] MutationRateRange, int[] PopulationSizeRange)
-{
-    public static EvolutionConstraints Defaults { get; } = new(0.3, 100, 10_000, 50_000, [0.05, 0.3], [3, 50]);
-}
-
-public sealed record Violation(string Constraint, double Value, double Limit, string Message);
-
 public sealed record CycleProposal(int PopulationSize, int Generations, long TokenBudget, double? MutationRate, double? CurrentDiversity);
-
-public sealed record ValidationResponse(bool Valid, IReadOnlyList<Violation> Violations, long EstimatedTokens);
 
 /// <summary>Checks a proposed evolution cycle against the constraints and the global budget; reports every violation.</summary>
 public static class ConstraintValidator

@@ -6,11 +6,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Dean.Economy.Constraints;
 
-public sealed record ConstraintsRequest(double? MinDiversity, int? MaxGenerations, long? TokenLimitPerGeneration, long? MaxTokensPerAgent,
-    double[]? MutationRateRange, int[]? PopulationSizeRange, string? IdempotencyKey);
-
-public sealed record ValidateRequest(int? PopulationSize, int? Generations, long? TokenBudget, double? MutationRate, double? CurrentDiversity);
-
 public static class ConstraintsApi
 {
     public static IEndpointRouteBuilder MapConstraintsApi(this IEndpointRouteBuilder app)

@@ -23,8 +23,6 @@ public static class DecayPolicy
 
 public sealed record RebalanceCandidate(string AccountId, double Efficiency, long Unused);
 
-public sealed record Transfer(string From, string To, long Amount);
-
 /// <summary>DESIGN 8 rebalance: the bottom 20% by efficiency lose 20% of their unused allocation to the top 20%.</summary>
 public static class RebalancePolicy
 {

@@ -4,8 +4,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Dean.Economy.Governance;
 
-public sealed record GovernanceRequest(string? IdempotencyKey);
-
 public static class GovernanceApi
 {
     public static IEndpointRouteBuilder MapGovernanceApi(this IEndpointRouteBuilder app)

@@ -4,12 +4,6 @@ using Dean.Economy.Infrastructure;
 
 namespace Dean.Economy.Governance;
 
-public sealed record DecayedAccount(string AgentId, long Amount, int IdleHours, string ReturnedTo);
-
-public sealed record DecayResponse(IReadOnlyList<DecayedAccount> Decayed, long TotalDecayed);
-
-public sealed record RebalanceResponse(IReadOnlyList<Transfer> Moves, long TotalMoved);
-
 /// <summary>Decay and rebalance over all accounts, under the settings lock and every account's row lock.</summary>
 public sealed class GovernanceOperations(IdempotentTransactions transactions)
 {

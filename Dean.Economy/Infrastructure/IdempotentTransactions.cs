@@ -52,7 +52,7 @@ public sealed class IdempotentTransactions(NpgsqlDataSource db)
         var stored = await connection.QuerySingleAsync<(string Operation, int Status, string Body)>(new CommandDefinition(
             "SELECT operation, status, body::text FROM economy_idempotency WHERE key = @key", new { key }, cancellationToken: ct));
         return stored.Operation != operation
-            ? Outcome<T>.Refused(Refusal.Conflict("idempotency_key_reused", $"idempotency key '{key}' was already used for {stored.Operation}"))
+            ? Outcome<T>.Refused(Refusal.Conflict(ProblemTypes.IdempotencyKeyReused, $"idempotency key '{key}' was already used for {stored.Operation}"))
             : Outcome<T>.FromStored(stored.Status, stored.Body, replayed: true);
     }
 

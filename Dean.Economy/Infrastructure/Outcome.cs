@@ -7,14 +7,14 @@ namespace Dean.Economy.Infrastructure;
 /// <summary>Why an operation changed nothing: HTTP status, a stable ProblemDetails type, and a metrics reason for budget refusals.</summary>
 public sealed record Refusal(int Status, string Type, string Detail, string? Reason = null)
 {
-    public static Refusal NotFound(string detail) => new(StatusCodes.Status404NotFound, "not_found", detail);
+    public static Refusal NotFound(string detail) => new(StatusCodes.Status404NotFound, ProblemTypes.NotFound, detail);
     public static Refusal Conflict(string type, string detail) => new(StatusCodes.Status409Conflict, type, detail);
-    public static Refusal BudgetExceeded(string reason, string detail) => new(StatusCodes.Status409Conflict, Problems.BudgetExceededType, detail, reason);
+    public static Refusal BudgetExceeded(string reason, string detail) => new(StatusCodes.Status409Conflict, ProblemTypes.BudgetExceeded, detail, reason);
 
     public ProblemHttpResult ToProblem() => Status switch
     {
         StatusCodes.Status404NotFound => Problems.NotFound(Detail),
-        _ when Type == Problems.BudgetExceededType => Problems.BudgetExceeded(Detail, Reason is null ? null : new Dictionary<string, object?> { ["reason"] = Reason }),
+        _ when Type == ProblemTypes.BudgetExceeded => Problems.BudgetExceeded(Detail, Reason is null ? null : new Dictionary<string, object?> { ["reason"] = Reason }),
         _ => Problems.Conflict(Type, Detail),
     };
 }

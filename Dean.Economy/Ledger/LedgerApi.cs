@@ -4,8 +4,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Dean.Economy.Ledger;
 
-public sealed record PruneRequest(long? ThroughId, DateTimeOffset? Before);
-
 public static class LedgerApi
 {
     public static IEndpointRouteBuilder MapLedgerApi(this IEndpointRouteBuilder app)

@@ -4,10 +4,6 @@ using Npgsql;
 
 namespace Dean.Economy.Ledger;
 
-public sealed record LedgerPage(IReadOnlyList<LedgerRow> Transactions, long? NextAfterId);
-
-public sealed record PruneResponse(long PrunedRows, long PrunedIdempotencyKeys, long ThroughId, DateTimeOffset Before);
-
 /// <summary>
 /// The ledger journal's old history: read in id order (for an export) and deleted once exported. Balances live on the
 /// accounts, so pruning the journal changes no balance; the per-account chain of balances stays intact from the first

@@ -4,8 +4,6 @@ using Npgsql;
 
 namespace Dean.Economy.Reservations;
 
-public sealed record ReleaseAllResponse(int Released, long ReleasedTokens, IReadOnlyList<Guid> ReservationIds);
-
 /// <summary>
 /// <c>POST /api/v1/economy/reservations/release-all</c>: the emergency stop's way to hand back every open reservation.
 /// Each one is closed by the same atomic statement as <c>/release</c> (ledger row included); one settled concurrently

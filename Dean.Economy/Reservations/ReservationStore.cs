@@ -4,10 +4,6 @@ using NpgsqlTypes;
 
 namespace Dean.Economy.Reservations;
 
-public sealed record ReservationResponse(Guid ReservationId, string AgentId, long Tokens, DateTimeOffset ExpiresAt);
-
-public sealed record SettlementResponse(Guid ReservationId, string AgentId, long Charged, long Released, long AgentRemaining);
-
 public sealed record ReservationView(Guid ReservationId, string AgentId, long Tokens, string Status, long? Charged,
     DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? ClosedAt);
 

@@ -6,14 +6,6 @@ using Microsoft.Extensions.Options;
 
 namespace Dean.Economy.Reservations;
 
-public sealed record ReserveRequest(string? AgentId, long? Tokens, string? IdempotencyKey, int? TtlSeconds);
-
-public sealed record SettleRequest(Guid? ReservationId, long? ActualTokens, double? Value, string? IdempotencyKey);
-
-public sealed record ReleaseRequest(Guid? ReservationId, string? IdempotencyKey);
-
-public sealed record ExpireResponse(int Expired, long ReleasedTokens, IReadOnlyList<Guid> ReservationIds);
-
 public static class ReservationsApi
 {
     public static IEndpointRouteBuilder MapReservationsApi(this IEndpointRouteBuilder app)

@@ -38,7 +38,7 @@ public static class AgentPauseApi
                 var agent = await store.FindAsync(id, ct);
                 return agent is null
                     ? Problems.NotFound($"agent '{id}'")
-                    : Problems.Conflict("invalid_status", $"agent '{id}' is {agent.Status}, not {from}");
+                    : Problems.Conflict(ProblemTypes.InvalidStatus, $"agent '{id}' is {agent.Status}, not {from}");
             }
         }
         await registry.SetAsync(id, to);

@@ -1,5 +1,6 @@
 using Dean.IndexAgent.Economy;
 using Dean.IndexAgent.Evaluation;
+using Dean.IndexAgent.Evolution;
 using Dean.IndexAgent.Targets;
 using Dean.IndexAgent.Workspace;
 
@@ -53,7 +54,8 @@ public sealed class AgentService(
         if (request.Priority is not null && !Priorities.Contains(request.Priority)) errors["priority"] = ["priority must be low, normal, high or critical"];
         if (request.Level is < 0) errors["level"] = ["level must not be negative"];
         if (request.CycleId is { } cycle && (cycle.Length == 0 || cycle.Length > 100)) errors["cycle_id"] = ["cycle_id must be 1 to 100 characters"];
-        if (request.Genome is not null) foreach (var (k, v) in request.Genome.Validate()) errors[k] = v;
+        if (request.Genome is not null)
+            foreach (var (k, v) in request.Genome.Validate(MutationRateRange.Of(await economy.GetConstraintsAsync(ct)))) errors[k] = v;
 
         var target = request.Target is null ? await targets.DefaultAsync(ct) : await targets.FindAsync(request.Target, ct);
         if (target is null) errors["target"] = [request.Target is null ? "no target is registered" : $"unknown target '{request.Target}'"];
@@ -70,7 +72,7 @@ public sealed class AgentService(
         if (errors.Count > 0) return new SpawnResult.Invalid(errors);
 
         var id = await agents.NextIdAsync(ct);
-        Allocation allocation;
+        AllocationResponse allocation;
         try
         {
             allocation = await economy.AllocateAsync(id, request.TokenBudget!.Value, request.Priority ?? "normal", request.CycleId, $"allocate:{id}", ct);
@@ -107,7 +109,7 @@ public sealed class AgentService(
             var agent = new Agent(id, request.Name ?? id, request.Goal!, target.Name, genome, parents.Select(p => p.Id).ToArray(),
                 parents.Count == 0 ? 0 : parents.Max(p => p.Generation) + 1, request.Level ?? 1, AgentStatus.Active, null, worktree,
                 WorkspaceService.Branch(id), startCommit, startCommit, fitness, 0, null, allocation.AllocatedTokens, 0, request.CycleId,
-                allocation.AllocationId?.ToString(System.Globalization.CultureInfo.InvariantCulture), feedback, 0, now, now, null);
+                allocation.AllocationId.ToString(System.Globalization.CultureInfo.InvariantCulture), feedback, 0, now, now, null);
             await agents.InsertAsync(agent, ct);
             await registry.SetAsync(id, AgentStatus.Active);
             await RefreshActiveGaugeAsync(ct);

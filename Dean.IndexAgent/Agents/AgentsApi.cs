@@ -96,7 +96,7 @@ public static class AgentsApi
             }
             catch (Exception ex) when (ex is HttpRequestException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException)
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, type: "economy_unavailable",
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, type: ProblemTypes.EconomyUnavailable,
                     title: "Economy unavailable", detail: ex.Message);
             }
         });
@@ -113,7 +113,7 @@ public static class AgentsApi
 
     private static async Task<Results<Ok<AgentListResponse>, ValidationProblem>> ListAsync(int? limit, int? offset, string? status, AgentStore store, CancellationToken ct)
     {
-        if (limit is < 1 or > 500) return Problems.Invalid("limit", "limit must be from 1 to 500");
+        if (!Paging.IsValidLimit(limit)) return Problems.Invalid("limit", Paging.LimitMessage);
         if (offset is < 0) return Problems.Invalid("offset", "offset must not be negative");
         if (status is not null && !AgentStatus.All.Contains(status)) return Problems.Invalid("status", $"status must be one of {string.Join(", ", AgentStatus.All)}");
         var (agents, total) = await store.ListAsync(status, limit ?? 50, offset ?? 0, ct);
@@ -146,7 +146,7 @@ public static class AgentsApi
         {
             StepResult.Done done => TypedResults.Ok(EvolveResponse.From(done.Outcome)),
             StepResult.Invalid invalid => Problems.Invalid(invalid.Errors),
-            StepResult.NotActive notActive => Problems.Conflict("agent_not_active", $"agent '{id}' is {notActive.Status}"),
+            StepResult.NotActive notActive => Problems.Conflict(ProblemTypes.AgentNotActive, $"agent '{id}' is {notActive.Status}"),
             StepResult.BudgetExhausted exhausted => Problems.BudgetExceeded($"agent '{id}' is budget_exhausted: {exhausted.Detail}"),
             _ => Problems.NotFound($"agent '{id}'"),
         };

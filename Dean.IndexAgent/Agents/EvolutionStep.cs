@@ -119,10 +119,10 @@ public sealed class EvolutionStep(
 
         // 1. Reserve the step's bound; a refusal ends the step with nothing charged.
         var stepKey = $"{agentId}:{agent.Steps + 1}:{Guid.NewGuid():N}";
-        Reservation reservation;
+        ReservationResponse reservation;
         try
         {
-            if (bound <= 0) throw new EconomyRefusedException("budget_exceeded", $"{agentId} has no tokens left");
+            if (bound <= 0) throw new EconomyRefusedException(ProblemTypes.BudgetExceeded, $"{agentId} has no tokens left");
             reservation = await economy.ReserveAsync(agentId, bound, $"reserve:{stepKey}", ct);
             reserveMs = Lap();
             if (agent.Status == AgentStatus.BudgetExhausted)

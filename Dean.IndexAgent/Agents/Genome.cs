@@ -1,3 +1,5 @@
+using Dean.IndexAgent.Evolution;
+
 namespace Dean.IndexAgent.Agents;
 
 /// <summary>Numbers in [0,1] that steer how an agent edits (DESIGN section 3).</summary>
@@ -23,8 +25,6 @@ public sealed record Genome(Traits Traits, IReadOnlyList<string> Strategies, dou
     public const string PatternPrefix = "pattern:";
 
     public static readonly string[] Vocabulary = [TuneConstants, Simplify, Restructure, Reorder, Crossover, ApplyPattern];
-    public const double MinMutationRate = 0.05;
-    public const double MaxMutationRate = 0.3;
     public const double MinStepScale = 0.25;
     public const double MaxStepScale = 4.0;
     public const double MinStrategyWeight = 0.1;
@@ -41,7 +41,8 @@ public sealed record Genome(Traits Traits, IReadOnlyList<string> Strategies, dou
         StrategyWeights is { } weights && weights.TryGetValue(strategy.StartsWith(PatternPrefix, StringComparison.Ordinal) ? ApplyPattern : strategy, out var w) ? w : 1.0;
 
     /// <summary>Field → problem for every invalid part (empty when valid); field names as in the API.</summary>
-    public Dictionary<string, string[]> Validate(string prefix = "genome")
+    /// <param name="mutationRates">the constraint <c>mutation_rate_range</c> as the Economy holds it now</param>
+    public Dictionary<string, string[]> Validate(MutationRateRange mutationRates, string prefix = "genome")
     {
         var errors = new Dictionary<string, string[]>();
         if (Traits is null)
@@ -57,8 +58,8 @@ public sealed record Genome(Traits Traits, IReadOnlyList<string> Strategies, dou
             errors[$"{prefix}.strategies"] = ["at least one strategy is required"];
         else if (Strategies.Any(s => s is null || !IsKnownStrategy(s)))
             errors[$"{prefix}.strategies"] = [$"unknown strategy '{Strategies.First(s => s is null || !IsKnownStrategy(s))}'; known: {string.Join(", ", Vocabulary)}, pattern:{{id}}"];
-        if (double.IsNaN(MutationRate) || MutationRate < MinMutationRate || MutationRate > MaxMutationRate)
-            errors[$"{prefix}.mutation_rate"] = [$"mutation_rate must be within [{MinMutationRate}, {MaxMutationRate}]"];
+        if (double.IsNaN(MutationRate) || !mutationRates.Contains(MutationRate))
+            errors[$"{prefix}.mutation_rate"] = [$"mutation_rate must be within [{mutationRates.Min}, {mutationRates.Max}] (the constraint mutation_rate_range)"];
         if (double.IsNaN(StepScale) || StepScale < MinStepScale || StepScale > MaxStepScale)
             errors[$"{prefix}.step_scale"] = [$"step_scale must be within [{MinStepScale}, {MaxStepScale}]"];
         if (StrategyWeights?.FirstOrDefault(w => !Vocabulary.Contains(w.Key, StringComparer.Ordinal) || double.IsNaN(w.Value) || w.Value < MinStrategyWeight || w.Value > MaxStrategyWeight) is { Key: not null } bad)

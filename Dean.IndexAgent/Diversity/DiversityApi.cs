@@ -74,7 +74,7 @@ public static class DiversityApi
         var (agents, problem) = await PopulationAsync(request.PopulationIds, store, ct);
         if (problem is not null) return problem;
         var constraints = await economy.GetConstraintsAsync(ct);
-        var operators = new GeneticOperators(new MutationRateRange(constraints.MutationRateRange[0], constraints.MutationRateRange[1]));
+        var operators = new GeneticOperators(MutationRateRange.Of(constraints));
         var random = request.Seed is { } seed ? new Random(seed) : new Random();
         var members = await diversity.MembersAsync(agents!, ct);
         var result = new DiversityDefence(operators).InjectMutation(members, strength, request.Threshold ?? constraints.MinDiversity, random);

@@ -1,23 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Dean.ServiceDefaults.Http;
 
 namespace Dean.IndexAgent.Economy;
-
-public sealed record Allocation(string AgentId, long AllocatedTokens, long RequestedTokens, long RemainingBudget, long? AllocationId);
-
-public sealed record Reservation(string ReservationId, string AgentId, long Tokens, DateTimeOffset ExpiresAt);
-
-public sealed record Settlement(string ReservationId, long Charged, long Released, long AgentRemaining);
-
-public sealed record ReturnedAllocation(string AgentId, long Returned, string To, long AgentAllocated, long Consumed, long Reserved);
-
-public sealed record EconomyAccount(string AgentId, long Allocated, long Consumed, long Reserved, long Remaining, double Efficiency, string? Status, string? Source);
-
-/// <summary>The governance constraints (<c>GET /api/v1/evolution/constraints</c>) the population step respects.</summary>
-public sealed record EvolutionConstraints(double MinDiversity, int MaxGenerations, long TokenLimitPerGeneration, long MaxTokensPerAgent,
-    double[] MutationRateRange, int[] PopulationSizeRange);
 
 /// <summary>The Economy refused: budget_exceeded (409) or an unknown agent (404).</summary>
 public sealed class EconomyRefusedException(string type, string detail) : Exception(detail)
@@ -33,40 +18,33 @@ public sealed class EconomyClient(HttpClient http)
 {
     private static readonly JsonSerializerOptions Json = Microsoft.Extensions.Hosting.Extensions.DeanJson;
 
-    public Task<Allocation> AllocateAsync(string agentId, long tokens, string priority, string? cycleId, string idempotencyKey, CancellationToken ct) =>
-        PostAsync<Allocation>("/api/v1/economy/allocate", new
-        {
-            agent_id = agentId,
-            requested_tokens = tokens,
-            priority,
-            purpose = "agent spawn",
-            from = cycleId is null ? null : $"cycle:{cycleId}",
-            idempotency_key = idempotencyKey,
-        }, ct);
+    public Task<AllocationResponse> AllocateAsync(string agentId, long tokens, string priority, string? cycleId, string idempotencyKey, CancellationToken ct) =>
+        PostAsync<AllocationResponse>("/api/v1/economy/allocate",
+            new AllocateRequest(agentId, tokens, priority, "agent spawn", cycleId is null ? null : $"cycle:{cycleId}", idempotencyKey), ct);
 
-    public Task<Reservation> ReserveAsync(string agentId, long tokens, string idempotencyKey, CancellationToken ct) =>
-        PostAsync<Reservation>("/api/v1/economy/reserve", new { agent_id = agentId, tokens, idempotency_key = idempotencyKey }, ct);
+    public Task<ReservationResponse> ReserveAsync(string agentId, long tokens, string idempotencyKey, CancellationToken ct) =>
+        PostAsync<ReservationResponse>("/api/v1/economy/reserve", new ReserveRequest(agentId, tokens, idempotencyKey, null), ct);
 
     /// <summary>Charges <paramref name="actualTokens"/> (at most the reservation) and reports the value (fitness gain) they produced.</summary>
-    public Task<Settlement> SettleAsync(string reservationId, long actualTokens, double value, string idempotencyKey, CancellationToken ct) =>
-        PostAsync<Settlement>("/api/v1/economy/settle", new { reservation_id = reservationId, actual_tokens = actualTokens, value, idempotency_key = idempotencyKey }, ct);
+    public Task<SettlementResponse> SettleAsync(Guid reservationId, long actualTokens, double value, string idempotencyKey, CancellationToken ct) =>
+        PostAsync<SettlementResponse>("/api/v1/economy/settle", new SettleRequest(reservationId, actualTokens, value, idempotencyKey), ct);
 
-    public async Task ReleaseAsync(string reservationId, string idempotencyKey, CancellationToken ct)
+    public async Task ReleaseAsync(Guid reservationId, string idempotencyKey, CancellationToken ct)
     {
-        using var response = await http.PostAsJsonAsync("/api/v1/economy/release", new { reservation_id = reservationId, idempotency_key = idempotencyKey }, Json, ct);
+        using var response = await http.PostAsJsonAsync("/api/v1/economy/release", new ReleaseRequest(reservationId, idempotencyKey), Json, ct);
         await EnsureAsync(response, ct);
     }
 
     /// <summary>Gives an agent's unused allocation back to the pool that funded it; returns how many tokens went back.</summary>
     public async Task<long> ReturnUnusedAsync(string agentId, string idempotencyKey, CancellationToken ct) =>
-        (await PostAsync<ReturnedAllocation>("/api/v1/economy/return", new { agent_id = agentId, idempotency_key = idempotencyKey }, ct)).Returned;
+        (await PostAsync<ReturnResponse>("/api/v1/economy/return", new ReturnRequest(agentId, null, idempotencyKey), ct)).Returned;
 
-    public async Task<EconomyAccount?> GetAccountAsync(string agentId, CancellationToken ct)
+    public async Task<AgentResponse?> GetAccountAsync(string agentId, CancellationToken ct)
     {
         using var response = await http.GetAsync($"/api/v1/economy/agents/{Uri.EscapeDataString(agentId)}", ct);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
         await EnsureAsync(response, ct);
-        return await response.Content.ReadFromJsonAsync<EconomyAccount>(Json, ct);
+        return await response.Content.ReadFromJsonAsync<AgentResponse>(Json, ct);
     }
 
     public async Task<EvolutionConstraints> GetConstraintsAsync(CancellationToken ct)
@@ -83,25 +61,16 @@ public sealed class EconomyClient(HttpClient http)
         return (await response.Content.ReadFromJsonAsync<T>(Json, ct))!;
     }
 
+    /// <summary>A budget refusal or an unknown account becomes <see cref="EconomyRefusedException"/>; anything else is the Economy's failure.</summary>
     private static async Task EnsureAsync(HttpResponseMessage response, CancellationToken ct)
     {
         if (response.IsSuccessStatusCode) return;
-        var text = await response.Content.ReadAsStringAsync(ct);
-        string? type = null, detail = null;
-        try
-        {
-            using var problem = JsonDocument.Parse(text);
-            type = problem.RootElement.TryGetProperty("type", out var t) ? t.GetString() : null;
-            detail = problem.RootElement.TryGetProperty("detail", out var d) ? d.GetString() : null;
-        }
-        catch (JsonException)
-        {
-        }
-        if (response.StatusCode == HttpStatusCode.Conflict && type == Problems.BudgetExceededType)
-            throw new EconomyRefusedException(Problems.BudgetExceededType, detail ?? "budget exceeded");
-        if (response.StatusCode == HttpStatusCode.NotFound)
-            throw new EconomyRefusedException("not_found", detail ?? "unknown at the Economy");
-        throw new HttpRequestException($"Economy answered {(int)response.StatusCode} to {response.RequestMessage?.RequestUri?.AbsolutePath}: {detail ?? text}", null, response.StatusCode);
+        var failure = await DownstreamException.FromAsync(response, ct);
+        if (failure.Is(HttpStatusCode.Conflict, ProblemTypes.BudgetExceeded))
+            throw new EconomyRefusedException(ProblemTypes.BudgetExceeded, failure.Detail ?? "budget exceeded");
+        if (failure.Status == HttpStatusCode.NotFound)
+            throw new EconomyRefusedException(ProblemTypes.NotFound, failure.Detail ?? "unknown at the Economy");
+        throw new HttpRequestException(failure.Message, failure, response.StatusCode);
     }
 }
 
@@ -118,7 +87,7 @@ public static class EconomyUnavailable
             }
             catch (Exception ex) when (ex is HttpRequestException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException)
             {
-                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, type: "economy_unavailable",
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, type: ProblemTypes.EconomyUnavailable,
                     title: "Economy unavailable", detail: ex.Message);
             }
         });

@@ -22,7 +22,7 @@ public sealed record RingAgent(
 /// <param name="MinPopulation">The lower bound: retirements below it are replaced by children of tournament winners.</param>
 /// <param name="MaxPopulation">The upper bound: spawns and forks beyond it evict the least fit (never the elite).</param>
 /// <param name="MaxRetireFraction">At most this fraction of the population (rounded down) retires by rule 1 per generation.</param>
-public sealed record PopulationLimits(int MinPopulation = 3, int MaxPopulation = 50, double MaxRetireFraction = 0.3)
+public sealed record PopulationLimits(int MinPopulation = 3, int MaxPopulation = 50, double MaxRetireFraction = CaRules.MaxRetireFraction)
 {
     /// <summary>
     /// The bounds of a cycle of <paramref name="size"/> agents: [max(size, min), min(2 × size, max)] with min/max of the
@@ -141,21 +141,20 @@ public sealed record PopulationPlan(
 /// </summary>
 public sealed class PopulationRuleEngine(GeneticOperators operators, PopulationLimits limits)
 {
-    public const int CreateImprovedNeighbour = 110;
-    public const int Fork = 30;
-    public const int Abstract = 90;
-    public const int LearnFromBetterNeighbour = 184;
-    public const int Cleanup = 1;
+    public const int CreateImprovedNeighbour = CaRules.CreateImprovedNeighbour;
+    public const int Fork = CaRules.Fork;
+    public const int Abstract = CaRules.Abstract;
+    public const int LearnFromBetterNeighbour = CaRules.LearnFromBetterNeighbour;
+    public const int Cleanup = CaRules.Cleanup;
 
     /// <summary>The supported rules, in the order their actions are planned.</summary>
-    public static IReadOnlyList<int> SupportedRules { get; } =
-        [CreateImprovedNeighbour, Fork, Abstract, LearnFromBetterNeighbour, Cleanup];
+    public static IReadOnlyList<int> SupportedRules => CaRules.Supported;
 
     public PopulationRuleEngine() : this(new GeneticOperators(), PopulationLimits.Default)
     {
     }
 
-    public static bool IsSupported(int rule) => SupportedRules.Contains(rule);
+    public static bool IsSupported(int rule) => CaRules.IsSupported(rule);
 
     /// <summary>Plan the population step for <paramref name="ring"/> (creation order) under the enabled rules.</summary>
     public PopulationPlan Plan(IReadOnlyList<RingAgent> ring, IEnumerable<int> enabledRules, Random random)

@@ -60,7 +60,7 @@ public static class PatternsApi
         string? type, double? min_effectiveness, int? limit, bool? include_archived, PatternStore store, CancellationToken ct)
     {
         if (type is not null && !PatternTypes.All.Contains(type)) return Problems.Invalid("type", $"type must be one of {string.Join(", ", PatternTypes.All)}");
-        if (limit is < 1 or > 500) return Problems.Invalid("limit", "limit must be from 1 to 500");
+        if (!Paging.IsValidLimit(limit)) return Problems.Invalid("limit", Paging.LimitMessage);
         if (min_effectiveness is { } m && !double.IsFinite(m)) return Problems.Invalid("min_effectiveness", "min_effectiveness must be a number");
         var (patterns, total) = await store.ListAsync(type, min_effectiveness, limit ?? 50, include_archived ?? false, ct);
         return TypedResults.Ok(new PatternListResponse(patterns.Select(PatternResponse.From).ToList(), total));

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Dapper;
+using Microsoft.Extensions.Options;
 using Dean.IndexAgent.Agents;
 using Dean.IndexAgent.Diversity;
 using Dean.IndexAgent.Economy;
@@ -57,6 +58,7 @@ public sealed class PopulationStep(
     PatternStore patterns,
     DiversityService diversity,
     PopulationMetrics metrics,
+    IOptions<IndexAgentOptions> options,
     ILogger<PopulationStep> logger)
 {
     private static readonly JsonSerializerOptions Json = Microsoft.Extensions.Hosting.Extensions.DeanJson;
@@ -110,7 +112,7 @@ public sealed class PopulationStep(
         var cycleId = request.CycleId;
         var constraints = await economy.GetConstraintsAsync(ct);
         var threshold = request.DiversityThreshold ?? constraints.MinDiversity;
-        var operators = new GeneticOperators(new MutationRateRange(constraints.MutationRateRange[0], constraints.MutationRateRange[1]));
+        var operators = new GeneticOperators(MutationRateRange.Of(constraints));
         var (minSize, maxSize) = (constraints.PopulationSizeRange[0], constraints.PopulationSizeRange[1]);
         var random = new Random(EvolutionStep.StableSeed(key, 0));
 
@@ -180,7 +182,7 @@ public sealed class PopulationStep(
         var after = (await agents.FindManyAsync([.. ring.Select(a => a.Id), .. spawned.Select(s => s.AgentId), .. forked.Select(f => f.AgentId)], ct))
             .Where(a => a.Status == AgentStatus.Active).OrderBy(a => a.CreatedAt).ThenBy(a => a.Id, StringComparer.Ordinal).ToList();
         var members = await diversity.MembersAsync(after, ct);
-        var (catalogue, _) = await patterns.ListAsync(null, null, 500, includeArchived: false, ct);
+        var (catalogue, _) = await patterns.ListAsync(null, null, options.Value.DefencePatternOffers, includeArchived: false, ct);
         var defence = new DiversityDefence(operators).Defend(members, threshold,
             catalogue.Select(p => new PatternOffer(p.Pattern.Id, p.Pattern.DiscoveredBy)).ToList(), random);
         await diversity.RecordAsync(stepId, defence, ct);

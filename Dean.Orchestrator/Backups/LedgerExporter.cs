@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using System.Text.Json;
 using Dean.Orchestrator.Auth;
 using Dean.Orchestrator.Clients;
 using Microsoft.Extensions.Options;
@@ -32,6 +33,7 @@ public sealed class LedgerExporter(EconomyClient economy, IOptions<MaintenanceOp
     TimeProvider time, ILogger<LedgerExporter> logger)
 {
     private const int PageSize = 5_000;
+    private static readonly JsonSerializerOptions Json = Microsoft.Extensions.Hosting.Extensions.DeanJson;
 
     public string Folder => options.Value.LedgerExportDirectory is { Length: > 0 } d ? d : Path.Combine(orchestrator.Value.DataDirectory, "ledger-exports");
 
@@ -59,9 +61,8 @@ public sealed class LedgerExporter(EconomyClient economy, IOptions<MaintenanceOp
         }
 
         // With nothing exported, through_id 0 prunes no journal row, only idempotency records past the retention.
-        var pruned = await economy.PostAsync("/api/v1/economy/ledger/prune", new { through_id = last, before }, ct);
-        var prunedRows = pruned.GetProperty("pruned_rows").GetInt64();
-        var prunedKeys = pruned.GetProperty("pruned_idempotency_keys").GetInt64();
+        var pruned = await economy.PruneLedgerAsync(last, before, ct);
+        var (prunedRows, prunedKeys) = (pruned.PrunedRows, pruned.PrunedIdempotencyKeys);
         var removed = RemoveExpiredExports(now - TimeSpan.FromDays(options.Value.LedgerExportRetentionDays));
         logger.LogInformation("Ledger export: {Pruned} journal rows and {Keys} idempotency records pruned; {Removed} export files past retention removed",
             prunedRows, prunedKeys, removed.Count);
@@ -81,8 +82,8 @@ public sealed class LedgerExporter(EconomyClient economy, IOptions<MaintenanceOp
                 var page = await economy.LedgerPageAsync(before, from, PageSize, ct);
                 foreach (var row in page.Transactions)
                 {
-                    await writer.WriteLineAsync(row.GetRawText().AsMemory(), ct);
-                    last = row.GetProperty("id").GetInt64();
+                    await writer.WriteLineAsync(JsonSerializer.Serialize(row, Json).AsMemory(), ct);
+                    last = row.Id;
                     if (rows++ == 0) first = last;
                 }
                 after = page.NextAfterId;
@@ -100,7 +101,7 @@ public sealed class LedgerExporter(EconomyClient economy, IOptions<MaintenanceOp
         using var reader = new StreamReader(gzip, Encoding.UTF8);
         while (await reader.ReadLineAsync(ct) is { } line)
         {
-            using var row = System.Text.Json.JsonDocument.Parse(line);
+            using var row = JsonDocument.Parse(line);
             last = row.RootElement.GetProperty("id").GetInt64();
             rows++;
         }

@@ -15,6 +15,9 @@ public sealed class IndexAgentClient(HttpClient http)
 
     public sealed record AgentPage(IReadOnlyList<Agent> Agents, int Total, int Limit, int Offset);
 
+    /// <summary>The <c>evaluation</c> of a step that was refused before anything ran.</summary>
+    public const string SkippedEvaluation = "skipped";
+
     public sealed record StepResult(string? CandidateId, bool Accepted, double? Score, double? PreviousFitness, long TokensUsed, long EvaluationMs, string? Reason,
         string? EditKind = null, string? Evaluation = null);
 
@@ -48,7 +51,21 @@ public sealed class IndexAgentClient(HttpClient http)
     public async Task<AgentPage> ListAgentsAsync(string? status, int limit, int offset, CancellationToken ct)
     {
         var query = $"/api/v1/agents?limit={limit}&offset={offset}" + (status is null ? "" : $"&status={Uri.EscapeDataString(status)}");
-        return (await http.GetFromJsonAsync<AgentPage>(query, Json, ct))!;
+        using var response = await http.GetAsync(query, ct);
+        await DownstreamException.ThrowIfFailedAsync(response, ct);
+        return (await response.Content.ReadFromJsonAsync<AgentPage>(Json, ct))!;
+    }
+
+    /// <summary>Every agent (of <paramref name="status"/>, when given), read page by page at the API's largest page.</summary>
+    public async Task<List<Agent>> ListAllAgentsAsync(string? status, CancellationToken ct)
+    {
+        var all = new List<Agent>();
+        for (var offset = 0; ; offset += Paging.MaxLimit)
+        {
+            var page = await ListAgentsAsync(status, Paging.MaxLimit, offset, ct);
+            all.AddRange(page.Agents);
+            if (page.Agents.Count < Paging.MaxLimit || all.Count >= page.Total) return all;
+        }
     }
 
     public sealed record Candidate(string Id, string? CycleId, int? Generation, bool Accepted, double? Score, long TokensUsed, string? Reason,
@@ -70,9 +87,14 @@ public sealed class IndexAgentClient(HttpClient http)
     {
         using var response = await http.PostAsJsonAsync($"/api/v1/agents/{Uri.EscapeDataString(agentId)}/evolve",
             new { seed, cycle_id = cycleId, generation }, Json, ct);
-        if (response.StatusCode == HttpStatusCode.Conflict)
-            return new StepResult(null, false, null, null, 0, 0, "budget_exceeded", null, "skipped");
-        await DownstreamException.ThrowIfFailedAsync(response, ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            // A refusal is a step not taken (recorded as skipped, with the refusal's type as its reason); anything else fails the step.
+            var failure = await DownstreamException.FromAsync(response, ct);
+            if (failure.Status == HttpStatusCode.Conflict && failure.ProblemType is ProblemTypes.BudgetExceeded or ProblemTypes.AgentNotActive)
+                return new StepResult(null, false, null, null, 0, 0, failure.ProblemType, null, SkippedEvaluation);
+            throw failure;
+        }
         return (await response.Content.ReadFromJsonAsync<StepResult>(Json, ct))!;
     }
 

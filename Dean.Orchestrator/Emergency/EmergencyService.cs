@@ -70,9 +70,8 @@ public sealed class EmergencyService(
             }
         }
 
-        var released = await economy.PostAsync("/api/v1/economy/reservations/release-all", new { }, ct);
-        var count = released.GetProperty("released").GetInt32();
-        var tokens = released.GetProperty("released_tokens").GetInt64();
+        var released = await economy.ReleaseAllReservationsAsync(ct);
+        var (count, tokens) = (released.Released, released.ReleasedTokens);
         var stop = await store.RecordAsync(by, ended.Select(c => c.CycleId).Concat(pending).ToArray(), paused.ToArray(), count, tokens, ct);
         logger.LogWarning("Emergency stop {Id} by {By}: {Cycles} cycles stopped ({Ending} still ending), {Agents} agents paused, {Reservations} reservations released ({Tokens} tokens)",
             stop.Id, by, ended.Count, pending.Count, paused.Count, count, tokens);
@@ -103,17 +102,7 @@ public sealed class EmergencyService(
         return new ResumeResult(stop.Id, resumed, notResumed, stop.StoppedCycles);
     }
 
-    private async Task<List<string>> ActiveAgentsAsync(CancellationToken ct)
-    {
-        var ids = new List<string>();
-        const int page = 500;
-        // Pausing shrinks the "active" list, so read it whole before pausing anything.
-        for (var offset = 0; ; offset += page)
-        {
-            var batch = await indexAgent.ListAgentsAsync("active", page, offset, ct);
-            ids.AddRange(batch.Agents.Select(a => a.Id));
-            if (batch.Agents.Count < page) break;
-        }
-        return ids;
-    }
+    // Pausing shrinks the "active" list, so it is read whole before anything is paused.
+    private async Task<List<string>> ActiveAgentsAsync(CancellationToken ct) =>
+        (await indexAgent.ListAllAgentsAsync("active", ct)).Select(a => a.Id).ToList();
 }

@@ -7,8 +7,18 @@ public sealed record StartCycleRequest(
     string[]? PopulationIds, int? PopulationSize, string? Target, int? Generations, long? TokenBudget,
     int[]? CaRules, double? DiversityThreshold);
 
-/// <summary>What starting a cycle came to: started, refused as invalid (by field), or refused for lack of budget.</summary>
-public sealed record StartCycleOutcome(Cycle? Started, IDictionary<string, string[]>? Invalid, string? BudgetRefusal);
+/// <summary>
+/// What starting a cycle came to: started, refused as invalid (by field), refused for lack of budget, or refused because
+/// an agent already belongs to a cycle that has not ended.
+/// </summary>
+public sealed record StartCycleOutcome(Cycle? Started, IDictionary<string, string[]>? Invalid, string? BudgetRefusal, BusyAgent? Busy = null)
+{
+    /// <summary>One line for logs: the cycle started, or why not.</summary>
+    public string Describe() =>
+        Started?.Id ?? BudgetRefusal ?? (Busy is { } busy ? BusyDetail(busy) : string.Join("; ", Invalid?.SelectMany(e => e.Value) ?? []));
+
+    public static string BusyDetail(BusyAgent busy) => $"agent '{busy.AgentId}' belongs to {busy.CycleId}, which has not ended";
+}
 
 /// <summary>
 /// Validates a cycle at the economy, funds its pool from the global budget and enqueues its job: the one way a cycle
@@ -16,9 +26,6 @@ public sealed record StartCycleOutcome(Cycle? Started, IDictionary<string, strin
 /// </summary>
 public sealed class CycleLauncher(CycleStore cycles, EconomyClient economy, IndexAgentClient indexAgent, IBackgroundJobClient jobs, Emergency.EmergencyStore emergency)
 {
-    /// <summary>The CA rules DEAN implements (DESIGN 5).</summary>
-    public static readonly int[] KnownRules = [1, 30, 90, 110, 184];
-
     public async Task<StartCycleOutcome> StartAsync(StartCycleRequest request, string startedBy, CancellationToken ct)
     {
         var errors = Validate(request);
@@ -44,8 +51,10 @@ public sealed class CycleLauncher(CycleStore cycles, EconomyClient economy, Inde
         }
 
         var constraints = await economy.GetConstraintsAsync(ct);
-        var cycle = await cycles.CreateAsync(request.Target, populationIds ?? [], request.PopulationSize, request.Generations.Value,
-            request.TokenBudget.Value, request.CaRules ?? KnownRules, request.DiversityThreshold ?? constraints.MinDiversity, startedBy, ct);
+        var creation = await cycles.CreateAsync(request.Target, populationIds ?? [], request.PopulationSize, request.Generations.Value,
+            request.TokenBudget.Value, request.CaRules ?? [.. CaRules.Supported], request.DiversityThreshold ?? constraints.MinDiversity, startedBy, ct);
+        if (creation.Busy is { } busy) return new StartCycleOutcome(null, null, null, busy);
+        var cycle = creation.Created!;
         var funding = await economy.AllocateAsync(cycle.Pool, cycle.TokenBudget, "normal", $"budget of {cycle.Id}", null, $"{cycle.Id}:budget", ct);
         if (funding.Refused)
         {
@@ -77,8 +86,8 @@ public sealed class CycleLauncher(CycleStore cycles, EconomyClient economy, Inde
         else if (populationIds is not null && populationIds.Distinct().Count() != populationIds.Length)
             errors["population_ids"] = ["population_ids must not repeat an agent"];
         if (request.PopulationSize is <= 0) errors["population_size"] = ["population_size must be positive"];
-        if (request.CaRules is { } rules && (rules.Length == 0 || rules.Any(r => !KnownRules.Contains(r))))
-            errors["ca_rules"] = [$"ca_rules must be a non-empty subset of {string.Join(", ", KnownRules)}"];
+        if (request.CaRules is { } rules && (rules.Length == 0 || rules.Any(r => !CaRules.IsSupported(r))))
+            errors["ca_rules"] = [$"ca_rules must be a non-empty subset of {string.Join(", ", CaRules.Supported)}"];
         if (request.DiversityThreshold is < 0 or > 1) errors["diversity_threshold"] = ["diversity_threshold must be within [0, 1]"];
         if (request.Target is { Length: 0 }) errors["target"] = ["target must not be empty"];
         return errors;

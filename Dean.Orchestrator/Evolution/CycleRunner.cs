@@ -106,7 +106,7 @@ public sealed class CycleRunner(
     /// <paramref name="resuming"/> (the first generation a job runs), steps the IndexAgent recorded before a crash but
     /// this store did not are adopted rather than taken again.
     /// </summary>
-    private async Task<GenerationOutcome> RunGenerationAsync(Cycle cycle, int generation, EconomyClient.Constraints constraints, bool resuming, CancellationToken ct)
+    private async Task<GenerationOutcome> RunGenerationAsync(Cycle cycle, int generation, EvolutionConstraints constraints, bool resuming, CancellationToken ct)
     {
         var startedAt = time.GetUtcNow().UtcDateTime;
         await PublishAsync(cycle, "generation_started", CycleStatus.Running, generation);

@@ -20,6 +20,12 @@ public static class CycleStatus
 }
 
 /// <summary>A cycle as stored (materialised by Dapper through its setters).</summary>
+/// <summary>An agent that already belongs to a cycle that has not ended.</summary>
+public sealed record BusyAgent(string AgentId, string CycleId);
+
+/// <summary>The cycle created, or the agent that kept it from being created.</summary>
+public sealed record CycleCreation(Cycle? Created, BusyAgent? Busy);
+
 public sealed record Cycle
 {
     public string Id { get; init; } = "";
@@ -80,11 +86,25 @@ public sealed class CycleStore(NpgsqlDataSource db)
         created_by AS createdby, created_at AS createdat, started_at AS startedat, ended_at AS endedat
         """;
 
-    public async Task<Cycle> CreateAsync(string? target, IReadOnlyList<string> populationIds, int? requestedPopulation, int generations, long tokenBudget,
+    /// <summary>
+    /// Creates a pending cycle, unless one of <paramref name="populationIds"/> belongs to a cycle that has not ended:
+    /// then nothing is created and the busy agent is named. One lock serialises the check and the insert, so two starts
+    /// racing for the same agent cannot both pass.
+    /// </summary>
+    public async Task<CycleCreation> CreateAsync(string? target, IReadOnlyList<string> populationIds, int? requestedPopulation, int generations, long tokenBudget,
         IReadOnlyList<int> caRules, double diversityThreshold, string createdBy, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        return await connection.QuerySingleAsync<Cycle>($"""
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtext('dean:cycle-membership'))", transaction: tx);
+        var busy = await connection.QueryFirstOrDefaultAsync<BusyAgent>("""
+            SELECT member AS agentid, c.id AS cycleid
+            FROM cycles c, unnest(c.population_ids) AS member
+            WHERE c.status IN ('pending', 'running', 'stopping') AND member = ANY(@populationIds)
+            ORDER BY c.created_at LIMIT 1
+            """, new { populationIds = populationIds.ToArray() }, tx);
+        if (busy is not null) return new CycleCreation(null, busy);
+        var cycle = await connection.QuerySingleAsync<Cycle>($"""
             INSERT INTO cycles (id, status, target, population_ids, requested_population, population_size, total_generations, token_budget, ca_rules,
                                 diversity_threshold, created_by)
             VALUES ('cycle_' || lpad(nextval('cycle_number_seq')::text, 3, '0'), 'pending', @target, @populationIds, @requestedPopulation,
@@ -92,7 +112,9 @@ public sealed class CycleStore(NpgsqlDataSource db)
                     @tokenBudget, @caRules, @diversityThreshold, @createdBy)
             RETURNING {Columns}
             """, new { target, populationIds = populationIds.ToArray(), requestedPopulation, size = Math.Max(1, populationIds.Count), generations, tokenBudget,
-                caRules = caRules.ToArray(), diversityThreshold, createdBy });
+                caRules = caRules.ToArray(), diversityThreshold, createdBy }, tx);
+        await tx.CommitAsync(ct);
+        return new CycleCreation(cycle, null);
     }
 
     public async Task<Cycle?> GetAsync(string id, CancellationToken ct)

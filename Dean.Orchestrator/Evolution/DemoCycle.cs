@@ -20,8 +20,7 @@ public sealed class DemoCycle(CycleStore cycles, CycleLauncher launcher, IOption
             try
             {
                 var outcome = await launcher.StartAsync(Request, "demo", stoppingToken);
-                logger.LogInformation("Demo cycle: {Outcome}", outcome.Started?.Id ?? outcome.BudgetRefusal
-                    ?? string.Join("; ", outcome.Invalid?.SelectMany(e => e.Value) ?? []));
+                logger.LogInformation("Demo cycle: {Outcome}", outcome.Describe());
                 return;
             }
             catch (HttpRequestException ex)

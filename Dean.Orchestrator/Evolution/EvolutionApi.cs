@@ -45,6 +45,8 @@ public static class EvolutionApi
         var outcome = await launcher.StartAsync(request, http.User.FindFirst(TokenIssuer.SubjectClaim)?.Value ?? "unknown", ct);
         if (outcome.Invalid is { } errors) return Problems.Invalid(errors);
         if (outcome.BudgetRefusal is { } refusal) return Problems.BudgetExceeded(refusal);
+        if (outcome.Busy is { } busy)
+            return Problems.Conflict(ProblemTypes.AgentBusy, StartCycleOutcome.BusyDetail(busy), new Dictionary<string, object?> { ["agent_id"] = busy.AgentId, ["cycle_id"] = busy.CycleId });
         var cycle = outcome.Started!;
         return TypedResults.Accepted($"/api/v1/evolution/{cycle.Id}/status", new StartResponse(cycle.Id, cycle.Status));
     }
@@ -53,7 +55,7 @@ public static class EvolutionApi
     {
         if (status is not null && !CycleStatus.All.Contains(status))
             return Problems.Invalid("status", $"status must be one of {string.Join(", ", CycleStatus.All)}");
-        if (limit is < 1 or > 500) return Problems.Invalid("limit", "limit must be within [1, 500]");
+        if (!Paging.IsValidLimit(limit)) return Problems.Invalid("limit", Paging.LimitMessage);
         var list = await cycles.ListAsync(status, limit ?? 50, ct);
         var items = new List<CycleStatusResponse>();
         foreach (var cycle in list) items.Add(await ResponseAsync(cycle, cycles, ct));

@@ -67,13 +67,7 @@ public static class OperationsApi
 
     private static async Task<Ok<PopulationStatusResponse>> PopulationStatusAsync(IndexAgentClient indexAgent, CycleStore cycles, CancellationToken ct)
     {
-        var all = new List<IndexAgentClient.Agent>();
-        for (var offset = 0; ; offset += 500)
-        {
-            var page = await indexAgent.ListAgentsAsync(null, 500, offset, ct);
-            all.AddRange(page.Agents);
-            if (all.Count >= page.Total || page.Agents.Count == 0) break;
-        }
+        var all = await indexAgent.ListAllAgentsAsync(null, ct);
         var active = all.Where(a => a.Status == "active").ToList();
         JsonElement? diversity = active.Count >= 2 ? await indexAgent.DiversityAsync(active.Select(a => a.Id).ToList(), ct) : null;
         var best = active.Where(a => a.Fitness is not null).MaxBy(a => a.Fitness);

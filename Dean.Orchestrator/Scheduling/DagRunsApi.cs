@@ -62,9 +62,14 @@ public static class DagRunsApi
             ORDER BY j.createdat DESC, j.id DESC
             LIMIT @limit OFFSET @offset
             """, new { parameter, limit = limit ?? 100, offset = offset ?? 0 });
-        var runs = rows.Select(r => new DagRun($"hangfire_{r.Id}", dagId, AirflowState(r.StateName), DateTime.SpecifyKind(r.CreatedAt, DateTimeKind.Utc),
-            r.StartDate is { } s ? DateTime.SpecifyKind(s, DateTimeKind.Utc) : null,
-            r.EndDate is { } e ? DateTime.SpecifyKind(e, DateTimeKind.Utc) : null)).ToList();
+        var runs = rows.Select(r =>
+        {
+            var state = AirflowState(r.StateName, r.StartDate is not null);
+            return new DagRun($"hangfire_{r.Id}", dagId, state, DateTime.SpecifyKind(r.CreatedAt, DateTimeKind.Utc),
+                r.StartDate is { } s ? DateTime.SpecifyKind(s, DateTimeKind.Utc) : null,
+                // A failed attempt awaiting its retry has an end of that attempt, not of the run.
+                state is "success" or "failed" && r.EndDate is { } e ? DateTime.SpecifyKind(e, DateTimeKind.Utc) : null);
+        }).ToList();
         return TypedResults.Ok(new DagRunList(runs, total));
     }
 
@@ -75,12 +80,17 @@ public static class DagRunsApi
         return TypedResults.Ok(new DagRun($"hangfire_{jobId}", dagId, "queued", time.GetUtcNow().UtcDateTime, null, null));
     }
 
-    /// <summary>Airflow's run states: queued, running, success, failed.</summary>
-    public static string AirflowState(string? hangfireState) => hangfireState switch
+    /// <summary>
+    /// Airflow's run states (queued, running, success, failed) from the job's Hangfire state. A job that ran once and
+    /// now waits for a retry (Scheduled, then Enqueued) is one Airflow run still <c>running</c>; out of retries, Hangfire
+    /// leaves it Failed.
+    /// </summary>
+    /// <param name="attempted">whether any attempt of the job has started (it has a Processing state)</param>
+    public static string AirflowState(string? hangfireState, bool attempted) => hangfireState switch
     {
         "Processing" => "running",
         "Succeeded" => "success",
         "Failed" or "Deleted" => "failed",
-        _ => "queued",
+        _ => attempted ? "running" : "queued",
     };
 }

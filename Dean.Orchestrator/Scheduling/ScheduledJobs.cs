@@ -14,9 +14,10 @@ public sealed class ScheduledJobs(
     [DisableConcurrentExecution(timeoutInSeconds: 600)]
     public async Task TokenEconomyAsync(CancellationToken ct)
     {
-        var decay = await economy.PostAsync("/api/v1/economy/decay", new { }, ct);
-        var rebalance = await economy.PostAsync("/api/v1/economy/rebalance", new { }, ct);
-        logger.LogInformation("dean_token_economy: decay {Decay}; rebalance {Rebalance}", decay, rebalance);
+        var decay = await economy.DecayAsync(ct);
+        var rebalance = await economy.RebalanceAsync(ct);
+        logger.LogInformation("dean_token_economy: {Decayed} tokens decayed from {Accounts} accounts; {Moved} tokens rebalanced in {Moves} moves",
+            decay.TotalDecayed, decay.Decayed.Count, rebalance.TotalMoved, rebalance.Moves.Count);
     }
 
     [AutomaticRetry(Attempts = 2)]
@@ -31,9 +32,10 @@ public sealed class ScheduledJobs(
     [DisableConcurrentExecution(timeoutInSeconds: 600)]
     public async Task SystemMaintenanceAsync(CancellationToken ct)
     {
-        var expired = await economy.PostAsync("/api/v1/economy/reservations/expire", new { }, ct);
+        var expired = await economy.ExpireReservationsAsync(ct);
         var pruned = await indexAgent.SendAsync(HttpMethod.Post, "/api/v1/maintenance/prune-worktrees", new { }, ct);
-        logger.LogInformation("dean_system_maintenance: reservations {Expired}; worktrees {Pruned}", expired, pruned);
+        logger.LogInformation("dean_system_maintenance: {Expired} reservations expired ({Tokens} tokens released); worktrees {Pruned}",
+            expired.Expired, expired.ReleasedTokens, pruned);
     }
 
     /// <summary>Keeps the free population (agents in no running cycle) within the constraint's size range.</summary>
@@ -44,7 +46,7 @@ public sealed class ScheduledJobs(
         var constraints = await economy.GetConstraintsAsync(ct);
         var (min, max) = (constraints.PopulationSizeRange[0], constraints.PopulationSizeRange[1]);
         var busy = await BusyAgentsAsync(ct);
-        var active = (await indexAgent.ListAgentsAsync("active", 1000, 0, ct)).Agents;
+        var active = await indexAgent.ListAllAgentsAsync("active", ct);
         var plan = PopulationPlan.For(active.Select(a => (a.Id, a.Fitness)).ToList(), busy, min, max);
         foreach (var _ in Enumerable.Range(0, plan.Spawn))
         {
@@ -70,7 +72,7 @@ public sealed class ScheduledJobs(
             return;
         }
         var busy = await BusyAgentsAsync(ct);
-        var agents = (await indexAgent.ListAgentsAsync("active", 1000, 0, ct)).Agents.Where(a => !busy.Contains(a.Id)).ToList();
+        var agents = (await indexAgent.ListAllAgentsAsync("active", ct)).Where(a => !busy.Contains(a.Id)).ToList();
         var accepted = 0;
         foreach (var agent in agents)
         {
@@ -98,7 +100,7 @@ public sealed class ScheduledJobs(
         }
         var outcome = await launcher.StartAsync(new StartCycleRequest(null, settings.DefaultPopulationSize, null, settings.DefaultGenerations,
             settings.DefaultCycleBudget, null, null), "schedule:dean_evolution_cycle", ct);
-        logger.LogInformation("dean_evolution_cycle: {Outcome}", outcome.Started?.Id ?? outcome.BudgetRefusal ?? string.Join("; ", outcome.Invalid!.SelectMany(e => e.Value)));
+        logger.LogInformation("dean_evolution_cycle: {Outcome}", outcome.Describe());
     }
 
     private async Task<HashSet<string>> BusyAgentsAsync(CancellationToken ct)
@@ -111,12 +113,12 @@ public sealed class ScheduledJobs(
 /// <summary>The population manager's decision, without I/O.</summary>
 public sealed record PopulationPlan(int Spawn, IReadOnlyList<string> Retire)
 {
-    /// <summary>Spawn up to the minimum; above the maximum retire the least fit free agents, at most 30% at a time.</summary>
+    /// <summary>Spawn up to the minimum; above the maximum retire the least fit free agents, at most <see cref="CaRules.MaxRetireFraction"/> at a time.</summary>
     public static PopulationPlan For(IReadOnlyList<(string Id, double? Fitness)> active, ISet<string> busy, int min, int max)
     {
         if (active.Count < min) return new PopulationPlan(min - active.Count, []);
         if (active.Count <= max) return new PopulationPlan(0, []);
-        var limit = Math.Min(active.Count - max, (int)Math.Floor(active.Count * 0.3));
+        var limit = Math.Min(active.Count - max, (int)Math.Floor(active.Count * CaRules.MaxRetireFraction));
         var retire = active.Where(a => !busy.Contains(a.Id)).OrderBy(a => a.Fitness ?? double.NegativeInfinity).ThenBy(a => a.Id, StringComparer.Ordinal)
             .Take(Math.Max(0, limit)).Select(a => a.Id).ToList();
         return new PopulationPlan(0, retire);

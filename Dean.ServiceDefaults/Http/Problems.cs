@@ -1,3 +1,4 @@
+using Dean.Contracts;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -7,23 +8,21 @@ namespace Dean.ServiceDefaults.Http;
 /// <summary>The ProblemDetails DEAN answers with; <c>type</c> is a stable machine-readable code.</summary>
 public static class Problems
 {
-    public const string BudgetExceededType = "budget_exceeded";
-
     public static ValidationProblem Invalid(string field, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, type: "validation_error", title: "Invalid request");
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, type: ProblemTypes.ValidationError, title: "Invalid request");
 
     public static ValidationProblem Invalid(IDictionary<string, string[]> errors) =>
-        TypedResults.ValidationProblem(errors, type: "validation_error", title: "Invalid request");
+        TypedResults.ValidationProblem(errors, type: ProblemTypes.ValidationError, title: "Invalid request");
 
     public static ProblemHttpResult NotFound(string what) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, type: "not_found", title: "Not found", detail: what);
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, type: ProblemTypes.NotFound, title: "Not found", detail: what);
 
-    public static ProblemHttpResult Conflict(string type, string detail) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, type: type, title: "Conflict", detail: detail);
+    public static ProblemHttpResult Conflict(string type, string detail, IDictionary<string, object?>? extensions = null) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, type: type, title: "Conflict", detail: detail, extensions: extensions);
 
     public static ProblemHttpResult BudgetExceeded(string detail, IDictionary<string, object?>? extensions = null) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, type: BudgetExceededType, title: "Budget exceeded", detail: detail, extensions: extensions);
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, type: ProblemTypes.BudgetExceeded, title: "Budget exceeded", detail: detail, extensions: extensions);
 
     public static ProblemHttpResult Unauthorized(string detail) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, type: "unauthorized", title: "Unauthorized", detail: detail);
+        TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, type: ProblemTypes.Unauthorized, title: "Unauthorized", detail: detail);
 }

@@ -1,3 +1,4 @@
+using Dean.Contracts.Economy;
 using Dean.Economy.Accounts;
 using Dean.Economy.Constraints;
 using Dean.Economy.Governance;

@@ -62,7 +62,8 @@ public sealed class ProcessRunnerTests
 
         Assert.True(outcome.TimedOut);
         Assert.Null(outcome.ExitCode);
-        Assert.InRange(stopwatch.Elapsed.TotalSeconds, 0.9, 5);
+        // Not a speed goal: it waited for the timeout, and did not wait for the 300 s sleeps (a loaded machine has minutes of slack).
+        Assert.InRange(stopwatch.Elapsed.TotalSeconds, 0.9, 150);
         Assert.Contains("started", outcome.Stdout);
         foreach (var file in new[] { "child.pid", "grandchild.pid" })
         {

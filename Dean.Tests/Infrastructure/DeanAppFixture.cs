@@ -5,6 +5,8 @@ using System.Security.Cryptography;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Dean.Tests.Infrastructure;
 
@@ -36,6 +38,13 @@ public sealed class DeanAppFixture : IAsyncLifetime
     public ChatCompletionsStandIn Llm { get; } = new(LowerTheStep);
     public TimeSpan TimeToHealthy { get; private set; }
 
+    private readonly CancellationTokenSource _watching = new();
+    private readonly HashSet<int> _servicePids = [];
+    private Task? _watch;
+
+    /// <summary>Where the AppHost's and its resources' logs go for this run.</summary>
+    public ResourceLogFile LogFile { get; } = new(ResourceLogFile.DefaultDirectory);
+
     public async Task InitializeAsync()
     {
         SweepStaleDataDirectories();
@@ -54,7 +63,16 @@ public sealed class DeanAppFixture : IAsyncLifetime
             "Monitoring:ScrapeInterval=2s",
             $"ConnectionStrings:llm=Endpoint={Llm.Endpoint};Model=dean-stand-in;Key=sk-dean-tests",
         ]);
+        // The console shows the tests; everything the AppHost and its resources log goes to a file (named below and on failure).
+        builder.Services.AddLogging(logging =>
+        {
+            logging.ClearProviders();
+            logging.SetMinimumLevel(LogLevel.Information);
+            logging.AddProvider(LogFile);
+        });
+        Console.WriteLine($"AppHost and resource logs: {LogFile.Path}");
         App = await builder.BuildAsync().WaitAsync(StartTimeout);
+        _watch = Task.Run(() => RecordServiceProcessesAsync(_watching.Token));
         await App.StartAsync().WaitAsync(StartTimeout);
         foreach (var resource in new[] { "postgres", "redis" }.Concat(Services))
             await App.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(StartTimeout);
@@ -64,6 +82,10 @@ public sealed class DeanAppFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (App is not null) await App.DisposeAsync();
+        await _watching.CancelAsync();
+        if (_watch is not null) await _watch.ContinueWith(_ => { }, TaskScheduler.Default);
+        EndLeftoverServiceProcesses();
+        LogFile.Dispose();
         await Llm.DisposeAsync();
         TryDelete(DataDirectory);
     }
@@ -155,6 +177,48 @@ public sealed class DeanAppFixture : IAsyncLifetime
         var open = prompt.Contains(BrokenAnswerMarker, StringComparison.Ordinal) ? "(" : "";
         var answer = $"program.py\n<<<<<<< SEARCH\n{step.Value}\n=======\n{step.Groups["indent"].Value}step = {open}{lowered.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}\n>>>>>>> REPLACE\n";
         return (answer, prompt.Length / 4, 40);
+    }
+
+    /// <summary>Every process id the services ran under, restarts included (a test kills and restarts the orchestrator).</summary>
+    private async Task RecordServiceProcessesAsync(CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var e in App.ResourceNotifications.WatchAsync(ct))
+            {
+                if (!Services.Contains(e.Resource.Name)) continue;
+                if (e.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } value && int.TryParse(value.ToString(), out var pid) && pid > 1)
+                    lock (_servicePids) _servicePids.Add(pid);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// A service process that outlived the AppHost (a start that raced a restart, a DCP that lost track of it) is ended
+    /// here, so the suite leaves nothing running.
+    /// </summary>
+    private void EndLeftoverServiceProcesses()
+    {
+        int[] pids;
+        lock (_servicePids) pids = [.. _servicePids];
+        foreach (var pid in pids)
+        {
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                if (process.HasExited || !process.ProcessName.StartsWith("Dean.", StringComparison.Ordinal)) continue;
+                Console.WriteLine($"ending leftover {process.ProcessName} (pid {pid})");
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(10_000);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // already gone
+            }
+        }
     }
 
     /// <summary>Data directories of earlier runs that were killed before they could clean up.</summary>

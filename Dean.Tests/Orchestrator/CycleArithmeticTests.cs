@@ -68,11 +68,13 @@ public sealed class CycleArithmeticTests
     }
 
     [Theory]
-    [InlineData("Succeeded", "success")]
-    [InlineData("Failed", "failed")]
-    [InlineData("Processing", "running")]
-    [InlineData("Enqueued", "queued")]
-    [InlineData("Scheduled", "queued")]
-    public void Hangfire_states_map_to_airflow_states(string hangfire, string airflow) =>
-        Assert.Equal(airflow, DagRunsApi.AirflowState(hangfire));
+    [InlineData("Succeeded", true, "success")]
+    [InlineData("Failed", true, "failed")] // out of retries
+    [InlineData("Processing", true, "running")]
+    [InlineData("Enqueued", false, "queued")]
+    [InlineData("Scheduled", false, "queued")]
+    [InlineData("Scheduled", true, "running")] // a failed attempt awaiting its retry
+    [InlineData("Enqueued", true, "running")] // the retry is queued: the Airflow run goes on
+    public void Hangfire_states_map_to_airflow_states(string hangfire, bool attempted, string airflow) =>
+        Assert.Equal(airflow, DagRunsApi.AirflowState(hangfire, attempted));
 }

@@ -67,25 +67,55 @@ public sealed class OrchestratorApiTests(DeanAppFixture fx)
         var list = await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/dags");
         Assert.Contains(list.GetProperty("dags").EnumerateArray(), d => d.GetProperty("dag_id").GetString() == "dean_agent_evolution");
 
-        var triggered = await operatorClient.PostAsync("/api/v1/dags/dean_agent_evolution/dagRuns", null);
-        Assert.Equal(HttpStatusCode.OK, triggered.StatusCode);
-        var runId = (await triggered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("dag_run_id").GetString();
-
-        JsonElement run = default;
-        for (var i = 0; i < 60; i++)
-        {
-            var runs = await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/dags/dean_agent_evolution/dagRuns");
-            Assert.True(runs.GetProperty("total_entries").GetInt64() >= 1);
-            run = runs.GetProperty("dag_runs").EnumerateArray().FirstOrDefault(r => r.GetProperty("dag_run_id").GetString() == runId);
-            if (run.ValueKind == JsonValueKind.Object && run.GetProperty("state").GetString() == "success") break;
-            await Task.Delay(500);
-        }
+        var run = await RunDagAsync(operatorClient, "dean_agent_evolution");
         Assert.Equal("success", run.GetProperty("state").GetString());
+        Assert.True((await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/dags/dean_agent_evolution/dagRuns")).GetProperty("total_entries").GetInt64() >= 1);
         Assert.True(run.GetProperty("end_date").GetDateTime() >= run.GetProperty("start_date").GetDateTime());
 
         Assert.Equal(HttpStatusCode.NotFound, (await operatorClient.GetAsync("/api/v1/dags/no_such_dag/dagRuns")).StatusCode);
         var viewer = await fx.ClientAsync("orchestrator", "viewer");
         Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsync("/api/v1/dags/dean_agent_evolution/dagRuns", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_population_manager_run_succeeds_and_leaves_at_least_the_minimum_of_free_active_agents()
+    {
+        var operatorClient = await fx.ClientAsync("orchestrator", "operator");
+        var run = await RunDagAsync(operatorClient, "dean_population_manager");
+        Assert.Equal("success", run.GetProperty("state").GetString());
+
+        // The job has work to do whenever fewer than the minimum are free: it spawned them, so now there are enough.
+        var indexAgent = await fx.ClientAsync("indexagent", "viewer");
+        var active = new List<string>();
+        for (var offset = 0; ; offset += 500)
+        {
+            var page = await indexAgent.GetFromJsonAsync<JsonElement>($"/api/v1/agents?status=active&limit=500&offset={offset}");
+            var ids = page.GetProperty("agents").EnumerateArray().Select(a => a.GetProperty("id").GetString()!).ToList();
+            active.AddRange(ids);
+            if (ids.Count < 500) break;
+        }
+        var running = (await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/evolution?status=running&limit=500")).GetProperty("cycles").EnumerateArray()
+            .SelectMany(c => c.GetProperty("population_ids").EnumerateArray().Select(id => id.GetString())).ToHashSet();
+        var minimum = (await (await fx.ClientAsync("economy", "viewer")).GetFromJsonAsync<JsonElement>("/api/v1/evolution/constraints"))
+            .GetProperty("population_size_range")[0].GetInt32();
+        Assert.True(active.Count(id => !running.Contains(id)) >= minimum, $"{active.Count} active agents, {running.Count} in running cycles, minimum {minimum}");
+    }
+
+    /// <summary>Triggers a DAG and waits until its run ends (success or failed; a run awaiting a retry reads running).</summary>
+    private static async Task<JsonElement> RunDagAsync(HttpClient client, string dagId)
+    {
+        var triggered = await client.PostAsync($"/api/v1/dags/{dagId}/dagRuns", null);
+        Assert.Equal(HttpStatusCode.OK, triggered.StatusCode);
+        var runId = (await triggered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("dag_run_id").GetString();
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        while (true)
+        {
+            var runs = await client.GetFromJsonAsync<JsonElement>($"/api/v1/dags/{dagId}/dagRuns");
+            var run = runs.GetProperty("dag_runs").EnumerateArray().FirstOrDefault(r => r.GetProperty("dag_run_id").GetString() == runId);
+            if (run.ValueKind == JsonValueKind.Object && run.GetProperty("state").GetString() is "success" or "failed") return run;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{dagId} run {runId} did not end: {run}");
+            await Task.Delay(500);
+        }
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Dapper;
 using Dean.Bench.Economy;
+using Dean.Contracts.Economy;
 using Dean.Economy.Reservations;
 using Dean.ServiceDefaults.Auth;
 using Microsoft.Extensions.Options;

@@ -1,0 +1,24 @@
+namespace Dean.Contracts;
+
+/// <summary>The stable, machine-readable <c>type</c> of every ProblemDetails a DEAN service answers with.</summary>
+public static class ProblemTypes
+{
+    public const string ValidationError = "validation_error";
+    public const string NotFound = "not_found";
+    public const string Unauthorized = "unauthorized";
+
+    /// <summary>409: the budget (or the pool) cannot fund the request.</summary>
+    public const string BudgetExceeded = "budget_exceeded";
+
+    /// <summary>409: the agent is paused, retired or archived, so it cannot take a step.</summary>
+    public const string AgentNotActive = "agent_not_active";
+
+    /// <summary>409: the agent belongs to a cycle that has not ended; an agent is in one running cycle at a time.</summary>
+    public const string AgentBusy = "agent_busy";
+
+    public const string SourceMismatch = "source_mismatch";
+    public const string InvalidStatus = "invalid_status";
+    public const string IdempotencyKeyReused = "idempotency_key_reused";
+    public const string ReservationClosed = "reservation_closed";
+    public const string EconomyUnavailable = "economy_unavailable";
+}
