@@ -13,16 +13,21 @@ public static class Monitoring
     };
 
     /// <summary>
-    /// Prometheus loaded with <c>monitoring/prometheus.yml</c> and <c>alerts.yml</c> when <c>Monitoring:Prometheus=true</c>
-    /// (off by default): the local binary when installed (Debian package <c>prometheus</c>), otherwise the
+    /// Prometheus loaded with <c>monitoring/prometheus.yml</c> and <c>alerts.yml</c>: on by default in run mode, as the
+    /// runbook's health check probes it (<c>Monitoring:Prometheus=false</c> turns it off), and in other modes only with
+    /// <c>Monitoring:Prometheus=true</c>. The local binary when installed (Debian package <c>prometheus</c>), otherwise the
     /// <c>prom/prometheus</c> container. It listens on 9090 in run mode. The scrape file is rewritten at start to the
     /// services' allocated endpoints, so it also works where ports are random (tests); <c>Monitoring:ScrapeInterval</c>
     /// overrides its interval.
     /// </summary>
+    public static bool PrometheusEnabled(IDistributedApplicationBuilder builder) => builder.Configuration["Monitoring:Prometheus"] is { } setting
+        ? string.Equals(setting, "true", StringComparison.OrdinalIgnoreCase)
+        : builder.ExecutionContext.IsRunMode;
+
     public static IDistributedApplicationBuilder AddDeanPrometheus(this IDistributedApplicationBuilder builder, InfraOptions infra,
         params IResourceBuilder<ProjectResource>[] services)
     {
-        if (!string.Equals(builder.Configuration["Monitoring:Prometheus"], "true", StringComparison.OrdinalIgnoreCase)) return builder;
+        if (!PrometheusEnabled(builder)) return builder;
         var monitoring = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "monitoring"));
         var generated = Path.Combine(infra.DataDirectory, "prometheus", "config");
         var binary = new[] { "/usr/bin/prometheus", "/usr/local/bin/prometheus" }.FirstOrDefault(File.Exists);

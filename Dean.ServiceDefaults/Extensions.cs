@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Dean.ServiceDefaults;
 using Dean.ServiceDefaults.Auth;
 using Dean.ServiceDefaults.Health;
+using Dean.ServiceDefaults.Http;
 using Dean.ServiceDefaults.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -121,6 +122,9 @@ public static class Extensions
             StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePages();
+        // Before routing: the matcher answers 415 itself to a content type an endpoint does not accept.
+        app.UseJsonBodyWithoutContentType();
+        app.UseRouting();
         app.UseMiddleware<ApiRequestMetricsMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -118,6 +118,25 @@ public sealed class OrchestratorApiTests(DeanAppFixture fx)
         }
     }
 
+    [Theory]
+    [InlineData("application/x-www-form-urlencoded")] // what curl -d sends without -H
+    [InlineData(null)]
+    public async Task The_runbooks_curl_d_lines_are_read_as_json_whatever_their_content_type(string? contentType)
+    {
+        var client = await fx.ClientAsync("orchestrator", "operator");
+        // Patterns older than a century: the request is the runbook's, the archive changes nothing here.
+        using var body = new StringContent("""{"older_than_days": 36500, "min_usage": 5}""", Encoding.UTF8);
+        body.Headers.ContentType = contentType is null ? null : new MediaTypeHeaderValue(contentType);
+        var response = await client.PostAsync("/api/v1/patterns/archive", body);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+
+        // A body that is not JSON is still a 400 ProblemDetails, not a 415 or a 500.
+        using var form = new StringContent("older_than_days=30&min_usage=5", Encoding.UTF8);
+        form.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        var bad = await client.PostAsync("/api/v1/patterns/archive", form);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
     [Fact]
     public async Task The_airflow_port_accepts_basic_credentials_like_the_runbook()
     {
