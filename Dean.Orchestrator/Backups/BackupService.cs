@@ -31,7 +31,7 @@ public sealed record VerifyResult(string BackupId, bool Valid, IReadOnlyList<str
 /// </summary>
 public sealed class BackupService(
     BackupStore store, BackupMetrics metrics, NpgsqlDataSource db, IConnectionMultiplexer redis, IndexAgentClient indexAgent,
-    EconomyClient economy, CycleStore cycles, CycleEvents events, IBackgroundJobClient jobs, IHttpClientFactory http, IConfiguration configuration,
+    EconomyClient economy, CycleStopper stopper, IBackgroundJobClient jobs, IHttpClientFactory http, IConfiguration configuration,
     ServiceIdentity self, IOptions<BackupOptions> options, IOptions<OrchestratorOptions> orchestrator, TimeProvider time, ILogger<BackupService> logger)
 {
     private static readonly JsonSerializerOptions Json = Microsoft.Extensions.Hosting.Extensions.DeanJson;
@@ -227,22 +227,10 @@ public sealed class BackupService(
 
     private async Task StopCyclesAsync(CancellationToken ct)
     {
-        var live = new List<Cycle>();
-        foreach (var status in new[] { CycleStatus.Pending, CycleStatus.Running, CycleStatus.Stopping })
-            live.AddRange(await cycles.ListAsync(status, 10_000, ct));
-        foreach (var cycle in live)
-        {
-            if (!await cycles.RequestStopAsync(cycle.Id, ct)) continue;
-            await events.SignalStopAsync(cycle.Id);
-            jobs.Enqueue<CycleRunner>(runner => runner.RunAsync(cycle.Id, null, CancellationToken.None));
-        }
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        foreach (var cycle in live)
-            while (!CycleStatus.IsTerminal(await cycles.StatusAsync(cycle.Id, ct) ?? CycleStatus.Stopped))
-            {
-                if (DateTime.UtcNow > deadline) throw new TimeoutException($"cycle {cycle.Id} did not stop within 60 s");
-                await Task.Delay(200, ct);
-            }
+        var live = await stopper.StopAllAsync(ct);
+        var progress = await stopper.WaitAsync(live, CycleStopper.EndTimeout, ct);
+        if (progress.StillEnding.Count > 0)
+            throw new TimeoutException($"cycles {string.Join(", ", progress.StillEnding)} did not stop within {CycleStopper.EndTimeout.TotalSeconds:F0} s");
     }
 
     // ---- database -------------------------------------------------------------------------------------------------

@@ -1,11 +1,8 @@
 using System.Net;
 using Dean.Orchestrator.Clients;
 using Dean.Orchestrator.Evolution;
-using Hangfire;
 
 namespace Dean.Orchestrator.Emergency;
-
-public sealed record StoppedCycle(string CycleId, string Status);
 
 public sealed record StopAllResult(long EmergencyId, IReadOnlyList<StoppedCycle> StoppedCycles, IReadOnlyList<string> PausedAgents,
     int ReleasedReservations, long ReleasedTokens, IReadOnlyList<string> CyclesStillEnding);
@@ -18,43 +15,12 @@ public sealed record ResumeResult(long EmergencyId, IReadOnlyList<string> Resume
 /// running generation cannot open new reservations after they were released.
 /// </summary>
 public sealed class EmergencyService(
-    CycleStore cycles, CycleEvents events, IBackgroundJobClient jobs, IndexAgentClient indexAgent, EconomyClient economy,
-    EmergencyStore store, ILogger<EmergencyService> logger)
+    CycleStopper stopper, IndexAgentClient indexAgent, EconomyClient economy, EmergencyStore store, ILogger<EmergencyService> logger)
 {
-    public static readonly TimeSpan CycleEndTimeout = TimeSpan.FromSeconds(60);
-
     public async Task<StopAllResult> StopAllAsync(string by, CancellationToken ct)
     {
-        var live = new List<Cycle>();
-        foreach (var status in new[] { CycleStatus.Pending, CycleStatus.Running, CycleStatus.Stopping })
-            live.AddRange(await cycles.ListAsync(status, 10_000, ct));
-        foreach (var cycle in live)
-        {
-            if (!await cycles.RequestStopAsync(cycle.Id, ct)) continue;
-            await events.SignalStopAsync(cycle.Id);
-            // As POST /evolution/{id}/stop: a pending cycle that never started is ended by this job.
-            jobs.Enqueue<CycleRunner>(runner => runner.RunAsync(cycle.Id, null, CancellationToken.None));
-        }
-        var deadline = DateTime.UtcNow + CycleEndTimeout;
-        var ended = new List<StoppedCycle>();
-        var pending = live.Select(c => c.Id).ToList();
-        while (true)
-        {
-            ended.Clear();
-            var stillEnding = new List<string>();
-            foreach (var id in pending)
-            {
-                var status = await cycles.StatusAsync(id, ct) ?? CycleStatus.Stopped;
-                if (CycleStatus.IsTerminal(status)) ended.Add(new StoppedCycle(id, status));
-                else stillEnding.Add(id);
-            }
-            if (stillEnding.Count == 0 || DateTime.UtcNow > deadline)
-            {
-                pending = stillEnding;
-                break;
-            }
-            await Task.Delay(200, ct);
-        }
+        var live = await stopper.StopAllAsync(ct);
+        var (ended, pending) = await stopper.WaitAsync(live, CycleStopper.EndTimeout, ct);
 
         var paused = new List<string>();
         foreach (var agent in await ActiveAgentsAsync(ct))

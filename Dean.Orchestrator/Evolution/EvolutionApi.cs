@@ -2,8 +2,6 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Dean.ServiceDefaults.Auth;
-using Dean.ServiceDefaults.Http;
-using Hangfire;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Dean.Orchestrator.Evolution;
@@ -69,19 +67,11 @@ public static class EvolutionApi
     }
 
     private static async Task<Results<Ok<CycleStatusResponse>, ProblemHttpResult>> StopAsync(
-        string id, CycleStore cycles, CycleEvents events, IBackgroundJobClient jobs, CancellationToken ct)
+        string id, CycleStore cycles, CycleStopper stopper, CancellationToken ct)
     {
         var cycle = await cycles.GetAsync(id, ct);
         if (cycle is null) return Problems.NotFound($"Cycle '{id}' does not exist.");
-        if (await cycles.RequestStopAsync(id, ct))
-        {
-            await events.SignalStopAsync(id);
-            // The running job ends itself within seconds; a pending one that never started is finished by this job.
-            jobs.Enqueue<CycleRunner>(runner => runner.RunAsync(id, null, CancellationToken.None));
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (DateTime.UtcNow < deadline && !CycleStatus.IsTerminal(await cycles.StatusAsync(id, ct) ?? CycleStatus.Stopped))
-                await Task.Delay(100, ct);
-        }
+        if (await stopper.RequestAsync(id, ct)) await stopper.WaitAsync([id], CycleStopper.RequestWait, ct);
         return TypedResults.Ok(await ResponseAsync((await cycles.GetAsync(id, ct))!, cycles, ct));
     }
 

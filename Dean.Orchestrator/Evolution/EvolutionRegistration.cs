@@ -24,6 +24,7 @@ public static class EvolutionRegistration
 #pragma warning restore EXTEXP0001
         builder.Services.AddSingleton<CycleStore>();
         builder.Services.AddTransient<CycleLauncher>();
+        builder.Services.AddTransient<CycleStopper>();
         builder.Services.AddSingleton<CycleEvents>();
         builder.Services.AddSingleton<CycleMetrics>();
         builder.Services.AddTransient<CycleRunner>();
