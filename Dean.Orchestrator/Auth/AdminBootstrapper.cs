@@ -10,6 +10,9 @@ public sealed class OrchestratorOptions
 
     /// <summary>Where the orchestrator keeps files that must survive restarts (the generated admin password, backups).</summary>
     public string DataDirectory { get; set; } = Path.Combine(AppContext.BaseDirectory, ".dean");
+
+    /// <summary>The most agents one <c>POST population/spawn</c> creates (each costs a baseline evaluation).</summary>
+    public int MaxSpawnBatch { get; set; } = 100;
 }
 
 /// <summary>

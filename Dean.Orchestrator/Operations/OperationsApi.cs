@@ -1,9 +1,11 @@
 using System.Text.Json;
+using Dean.Orchestrator.Auth;
 using Dean.Orchestrator.Clients;
 using Dean.Orchestrator.Evolution;
 using Dean.ServiceDefaults.Auth;
 using Dean.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Dean.Orchestrator.Operations;
 
@@ -78,17 +80,18 @@ public static class OperationsApi
     }
 
     private static async Task<Results<Created<SpawnResponse>, ValidationProblem, ProblemHttpResult>> SpawnAsync(
-        SpawnRequest request, EconomyClient economy, IndexAgentClient indexAgent, CancellationToken ct)
+        SpawnRequest request, EconomyClient economy, IndexAgentClient indexAgent, IOptions<OrchestratorOptions> options, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        if (request.PopulationSize is not (> 0 and <= 100)) errors["population_size"] = ["population_size must be within [1, 100]"];
+        var most = options.Value.MaxSpawnBatch;
+        var size = request.PopulationSize ?? 0;
+        if (size < 1 || size > most) errors["population_size"] = [$"population_size must be within [1, {most}] (Orchestrator:MaxSpawnBatch)"];
         if (request.TokenBudget is not > 0) errors["token_budget"] = ["token_budget must be a positive integer"];
         if (request.Goals is { } goals && (goals.Length == 0 || goals.Any(string.IsNullOrWhiteSpace))) errors["goals"] = ["goals must be non-empty strings"];
         if (request.DiversityTarget is < 0 or > 1) errors["diversity_target"] = ["diversity_target must be within [0, 1]"];
         if (request.Target is { Length: 0 }) errors["target"] = ["target must not be empty"];
         if (errors.Count > 0) return Problems.Invalid(errors);
 
-        var size = request.PopulationSize!.Value;
         var perAgent = request.TokenBudget!.Value / size;
         if (perAgent <= 0) return Problems.Invalid("token_budget", $"token_budget must give each of the {size} agents at least one token");
         var budget = await economy.GetBudgetAsync(ct);

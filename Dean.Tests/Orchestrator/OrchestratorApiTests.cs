@@ -119,6 +119,21 @@ public sealed class OrchestratorApiTests(DeanAppFixture fx)
     }
 
     [Theory]
+    [InlineData(0)]
+    [InlineData(101)] // one past Orchestrator:MaxSpawnBatch
+    public async Task A_spawn_outside_the_batch_limit_is_refused_before_anything_is_created(int size)
+    {
+        var client = await fx.ClientAsync("orchestrator", "operator");
+        var indexAgent = await fx.ClientAsync("indexagent", "viewer");
+        var before = (await indexAgent.GetFromJsonAsync<JsonElement>("/api/v1/agents?limit=1")).GetProperty("total").GetInt64();
+        var response = await client.PostAsJsonAsync("/api/v1/agents/spawn", new { population_size = size, token_budget = 10_000 });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("[1, 100]", problem.GetProperty("errors").GetProperty("population_size")[0].GetString());
+        Assert.Equal(before, (await indexAgent.GetFromJsonAsync<JsonElement>("/api/v1/agents?limit=1")).GetProperty("total").GetInt64());
+    }
+
+    [Theory]
     [InlineData("application/x-www-form-urlencoded")] // what curl -d sends without -H
     [InlineData(null)]
     public async Task The_runbooks_curl_d_lines_are_read_as_json_whatever_their_content_type(string? contentType)
