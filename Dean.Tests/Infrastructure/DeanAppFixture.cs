@@ -38,9 +38,6 @@ public sealed class DeanAppFixture : IAsyncLifetime
     public ChatCompletionsStandIn Llm { get; } = new(LowerTheStep);
     public TimeSpan TimeToHealthy { get; private set; }
 
-    private readonly CancellationTokenSource _watching = new();
-    private readonly HashSet<int> _servicePids = [];
-    private Task? _watch;
 
     /// <summary>Where the AppHost's and its resources' logs go for this run.</summary>
     public ResourceLogFile LogFile { get; } = new(ResourceLogFile.DefaultDirectory);
@@ -72,7 +69,6 @@ public sealed class DeanAppFixture : IAsyncLifetime
         });
         Console.WriteLine($"AppHost and resource logs: {LogFile.Path}");
         App = await builder.BuildAsync().WaitAsync(StartTimeout);
-        _watch = Task.Run(() => RecordServiceProcessesAsync(_watching.Token));
         await App.StartAsync().WaitAsync(StartTimeout);
         foreach (var resource in new[] { "postgres", "redis" }.Concat(Services))
             await App.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(StartTimeout);
@@ -82,8 +78,6 @@ public sealed class DeanAppFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (App is not null) await App.DisposeAsync();
-        await _watching.CancelAsync();
-        if (_watch is not null) await _watch.ContinueWith(_ => { }, TaskScheduler.Default);
         EndLeftoverServiceProcesses();
         LogFile.Dispose();
         await Llm.DisposeAsync();
@@ -179,44 +173,30 @@ public sealed class DeanAppFixture : IAsyncLifetime
         return (answer, prompt.Length / 4, 40);
     }
 
-    /// <summary>Every process id the services ran under, restarts included (a test kills and restarts the orchestrator).</summary>
-    private async Task RecordServiceProcessesAsync(CancellationToken ct)
-    {
-        try
-        {
-            await foreach (var e in App.ResourceNotifications.WatchAsync(ct))
-            {
-                if (!Services.Contains(e.Resource.Name)) continue;
-                if (e.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } value && int.TryParse(value.ToString(), out var pid) && pid > 1)
-                    lock (_servicePids) _servicePids.Add(pid);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
     /// <summary>
-    /// A service process that outlived the AppHost (a start that raced a restart, a DCP that lost track of it) is ended
-    /// here, so the suite leaves nothing running.
+    /// A service process that outlived the AppHost (the crash test's kill and restart can leave DCP without track of
+    /// one) is ended here, so the suite leaves nothing running. This run's processes are told by this run's signing
+    /// key in their environment, so a system started by hand from the same checkout is never touched.
     /// </summary>
     private void EndLeftoverServiceProcesses()
     {
-        int[] pids;
-        lock (_servicePids) pids = [.. _servicePids];
-        foreach (var pid in pids)
+        foreach (var process in Process.GetProcesses())
         {
-            try
+            using (process)
             {
-                using var process = Process.GetProcessById(pid);
-                if (process.HasExited || !process.ProcessName.StartsWith("Dean.", StringComparison.Ordinal)) continue;
-                Console.WriteLine($"ending leftover {process.ProcessName} (pid {pid})");
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(10_000);
-            }
-            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
-            {
-                // already gone
+                try
+                {
+                    if (!process.ProcessName.StartsWith("Dean.", StringComparison.Ordinal)) continue;
+                    var environment = File.ReadAllText($"/proc/{process.Id}/environ");
+                    if (!environment.Contains(SigningKey, StringComparison.Ordinal)) continue;
+                    Console.WriteLine($"ending leftover {process.ProcessName} (pid {process.Id})");
+                    process.Kill(entireProcessTree: true);
+                    process.WaitForExit(10_000);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
+                {
+                    // gone meanwhile, or not ours to read
+                }
             }
         }
     }
