@@ -86,20 +86,7 @@ public static class AgentsApi
 
     public static IEndpointRouteBuilder MapAgentsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1/agents").WithTags("Agents");
-        // An Economy that does not answer is the dependency's outage, not this service's fault: 503, never a bare 500.
-        api.AddEndpointFilter(async (context, next) =>
-        {
-            try
-            {
-                return await next(context);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or Polly.Timeout.TimeoutRejectedException or Polly.CircuitBreaker.BrokenCircuitException)
-            {
-                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, type: ProblemTypes.EconomyUnavailable,
-                    title: "Economy unavailable", detail: ex.Message);
-            }
-        });
+        var api = app.MapGroup("/api/v1/agents").WithTags("Agents").AnswersServiceUnavailable();
 
         api.MapGet("/", ListAsync).WithName("ListAgents").WithSummary("Agents, newest id last, optionally by status").RequireAuthorization(Policies.Viewer);
         api.MapGet("/{id}", GetAsync).WithName("GetAgent").WithSummary("One agent with its genome, parents and worktree").RequireAuthorization(Policies.Viewer);

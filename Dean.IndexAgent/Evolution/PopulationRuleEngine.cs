@@ -141,20 +141,9 @@ public sealed record PopulationPlan(
 /// </summary>
 public sealed class PopulationRuleEngine(GeneticOperators operators, PopulationLimits limits)
 {
-    public const int CreateImprovedNeighbour = CaRules.CreateImprovedNeighbour;
-    public const int Fork = CaRules.Fork;
-    public const int Abstract = CaRules.Abstract;
-    public const int LearnFromBetterNeighbour = CaRules.LearnFromBetterNeighbour;
-    public const int Cleanup = CaRules.Cleanup;
-
-    /// <summary>The supported rules, in the order their actions are planned.</summary>
-    public static IReadOnlyList<int> SupportedRules => CaRules.Supported;
-
     public PopulationRuleEngine() : this(new GeneticOperators(), PopulationLimits.Default)
     {
     }
-
-    public static bool IsSupported(int rule) => CaRules.IsSupported(rule);
 
     /// <summary>Plan the population step for <paramref name="ring"/> (creation order) under the enabled rules.</summary>
     public PopulationPlan Plan(IReadOnlyList<RingAgent> ring, IEnumerable<int> enabledRules, Random random)
@@ -162,15 +151,15 @@ public sealed class PopulationRuleEngine(GeneticOperators operators, PopulationL
         var enabled = enabledRules.Distinct().ToHashSet();
         foreach (var rule in enabled)
         {
-            if (!IsSupported(rule))
-                throw new ArgumentException($"Rule {rule} is not supported; use {string.Join(", ", SupportedRules)}.", nameof(enabledRules));
+            if (!CaRules.IsSupported(rule))
+                throw new ArgumentException($"Rule {rule} is not supported; use {string.Join(", ", CaRules.Supported)}.", nameof(enabledRules));
         }
         if (ring.Select(a => a.Id).Distinct(StringComparer.Ordinal).Count() != ring.Count)
             throw new ArgumentException("Agent ids on the ring must be distinct.", nameof(ring));
 
         var fired = new Dictionary<int, int>();
         var states = ring.Select(a => a.Improved).ToArray();
-        var firing = SupportedRules.Where(enabled.Contains).ToDictionary(
+        var firing = CaRules.Supported.Where(enabled.Contains).ToDictionary(
             rule => rule,
             rule => Enumerable.Range(0, ring.Count).Where(i => FiresAt(rule, states, i)).ToArray());
         foreach (var (rule, cells) in firing)
@@ -180,36 +169,36 @@ public sealed class PopulationRuleEngine(GeneticOperators operators, PopulationL
 
         // Growth requests (110 and 30) are collected first and capped after retirements are known.
         var spawnRequests = new List<(SpawnAction Action, double ParentFitness, int Cell)>();
-        foreach (var i in firing.GetValueOrDefault(CreateImprovedNeighbour, []))
+        foreach (var i in firing.GetValueOrDefault(CaRules.CreateImprovedNeighbour, []))
         {
             var parent = FittestOfNeighbourhood(ring, i);
             spawnRequests.Add((new SpawnAction(ring[i].Id, parent.Id, operators.Mutate(parent.Genome, random)), parent.Fitness, i));
         }
 
         var forkRequests = new List<(ForkAction Action, double Fitness, int Cell)>();
-        foreach (var i in firing.GetValueOrDefault(Fork, []))
+        foreach (var i in firing.GetValueOrDefault(CaRules.Fork, []))
         {
             var (first, second) = operators.Diversify(ring[i].Genome, random);
             forkRequests.Add((new ForkAction(ring[i].Id, first, second), ring[i].Fitness, i));
         }
 
         var abstractions = new List<AbstractAction>();
-        foreach (var i in firing.GetValueOrDefault(Abstract, []))
+        foreach (var i in firing.GetValueOrDefault(CaRules.Abstract, []))
         {
             // Rule 90 also fires on cells that did not improve; they have no accepted change to abstract.
             if (ring[i].Improved)
                 abstractions.Add(new AbstractAction(ring[i].Id, ring[i].AcceptedCandidateId));
             else
-                skipped.Add(new SkippedAction(Abstract, ring[i].Id, "no accepted change in this generation"));
+                skipped.Add(new SkippedAction(CaRules.Abstract, ring[i].Id, "no accepted change in this generation"));
         }
 
         // Rule 184 partners are chosen now (they are protected from retirement); the genomes are bred once the forks are final.
         var crossoverPairs = new List<(int Cell, RingAgent Partner, double SelfWeight)>();
-        foreach (var i in firing.GetValueOrDefault(LearnFromBetterNeighbour, []))
+        foreach (var i in firing.GetValueOrDefault(CaRules.LearnFromBetterNeighbour, []))
         {
             if (ring.Count < 2)
             {
-                skipped.Add(new SkippedAction(LearnFromBetterNeighbour, ring[i].Id, "no neighbour"));
+                skipped.Add(new SkippedAction(CaRules.LearnFromBetterNeighbour, ring[i].Id, "no neighbour"));
                 continue;
             }
             var (left, right) = ElementaryCellularAutomaton.RingNeighbours(ring, i);
@@ -229,15 +218,15 @@ public sealed class PopulationRuleEngine(GeneticOperators operators, PopulationL
         var position = ring.Select((a, i) => (a.Id, i)).ToDictionary(p => p.Id, p => p.i, StringComparer.Ordinal);
         var retirements = new List<RetireAction>();
         var maxRetirements = (int)Math.Floor(ring.Count * limits.MaxRetireFraction + 1e-9);
-        var retireCandidates = firing.GetValueOrDefault(Cleanup, [])
+        var retireCandidates = firing.GetValueOrDefault(CaRules.Cleanup, [])
             .OrderBy(i => ring[i].Fitness).ThenBy(i => ring[i].TokenEfficiency).ThenBy(i => i);
         foreach (var i in retireCandidates)
         {
             var agent = ring[i];
             if (protectedIds.Contains(agent.Id))
-                skipped.Add(new SkippedAction(Cleanup, agent.Id, "protected: elite or parent in this step"));
+                skipped.Add(new SkippedAction(CaRules.Cleanup, agent.Id, "protected: elite or parent in this step"));
             else if (retirements.Count >= maxRetirements)
-                skipped.Add(new SkippedAction(Cleanup, agent.Id, $"retirement limit reached (at most {limits.MaxRetireFraction:P0} per generation)"));
+                skipped.Add(new SkippedAction(CaRules.Cleanup, agent.Id, $"retirement limit reached (at most {limits.MaxRetireFraction:P0} per generation)"));
             else
                 retirements.Add(new RetireAction(agent.Id, "stagnant: no improvement by the agent or its neighbours (rule 1)"));
         }
@@ -246,8 +235,8 @@ public sealed class PopulationRuleEngine(GeneticOperators operators, PopulationL
 
         // Growth beyond the upper bound evicts the least fit survivors (never the elite, nor this step's parents);
         // what cannot make room that way is skipped, the least fit parents' requests first.
-        var growth = spawnRequests.Select(s => (Rule: CreateImprovedNeighbour, Fitness: s.ParentFitness, s.Cell, Item: (object)s.Action))
-            .Concat(forkRequests.Select(f => (Rule: Fork, f.Fitness, f.Cell, Item: (object)f.Action)))
+        var growth = spawnRequests.Select(s => (Rule: CaRules.CreateImprovedNeighbour, Fitness: s.ParentFitness, s.Cell, Item: (object)s.Action))
+            .Concat(forkRequests.Select(f => (Rule: CaRules.Fork, f.Fitness, f.Cell, Item: (object)f.Action)))
             .OrderByDescending(g => g.Fitness).ThenBy(g => g.Cell).ThenBy(g => g.Rule).ToList();
         var evictable = new Queue<RingAgent>(survivors.Where(a => !eliteIds.Contains(a.Id) && !protectedIds.Contains(a.Id))
             .OrderBy(a => a.Fitness).ThenBy(a => a.TokenEfficiency).ThenBy(a => position[a.Id]));

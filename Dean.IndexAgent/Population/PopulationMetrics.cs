@@ -21,7 +21,7 @@ public sealed class PopulationMetrics
         _caRuleFirings = meter.CreateCounter<long>("dean_ca_rule_firings", description: "Cells where a population rule mapped to 1, by rule");
         meter.CreateObservableGauge("dean_population_diversity", ObserveDiversity, description: "The last measured population diversity");
         foreach (var type in PatternTypes.All) _patternsDiscovered.Add(0, new TagList { { "type", type } });
-        foreach (var rule in PopulationRuleEngine.SupportedRules) _caRuleFirings.Add(0, new TagList { { "rule", rule.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+        foreach (var rule in CaRules.Supported) _caRuleFirings.Add(0, new TagList { { "rule", rule.ToString(System.Globalization.CultureInfo.InvariantCulture) } });
     }
 
     private double ObserveDiversity() => Interlocked.CompareExchange(ref _diversity, 0, 0);

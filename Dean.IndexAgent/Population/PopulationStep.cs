@@ -1,12 +1,12 @@
 using System.Text;
 using System.Text.Json;
 using Dapper;
-using Microsoft.Extensions.Options;
 using Dean.IndexAgent.Agents;
 using Dean.IndexAgent.Diversity;
 using Dean.IndexAgent.Economy;
 using Dean.IndexAgent.Evolution;
 using Dean.IndexAgent.Patterns;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Dean.IndexAgent.Population;
@@ -70,9 +70,9 @@ public sealed class PopulationStep(
         if (ids.Length > 1000) return new PopulationResult.Invalid("population_ids", "at most 1000 agents");
         if (request.Generation is not >= 0) return new PopulationResult.Invalid("generation", "generation is required and must not be negative");
         if (request.CycleId is { Length: 0 or > 100 }) return new PopulationResult.Invalid("cycle_id", "cycle_id must be 1 to 100 characters");
-        var rules = request.CaRules ?? [.. PopulationRuleEngine.SupportedRules];
-        if (rules.Where(r => !PopulationRuleEngine.IsSupported(r)).ToList() is { Count: > 0 } bad)
-            return new PopulationResult.Invalid("ca_rules", $"rule {bad[0]} is not supported; use {string.Join(", ", PopulationRuleEngine.SupportedRules)}");
+        var rules = request.CaRules ?? [.. CaRules.Supported];
+        if (rules.Where(r => !CaRules.IsSupported(r)).ToList() is { Count: > 0 } bad)
+            return new PopulationResult.Invalid("ca_rules", $"rule {bad[0]} is not supported; use {string.Join(", ", CaRules.Supported)}");
         if (request.DiversityThreshold is { } t && (double.IsNaN(t) || t < 0 || t > 1)) return new PopulationResult.Invalid("diversity_threshold", "diversity_threshold must be within [0, 1]");
         if (request.PopulationSize is < 1 or > 1000) return new PopulationResult.Invalid("population_size", "population_size must be from 1 to 1000");
         var distinct = ids.Distinct(StringComparer.Ordinal).ToList();
@@ -163,7 +163,7 @@ public sealed class PopulationStep(
             if (child is SpawnResult.Created created)
                 spawned.Add(new SpawnedAgent(created.Agent.Id, parent.Id, spawn.FiredAt, spawn.Refill, created.Agent.Generation, created.Agent.Level, created.Agent.BaseCommit, created.Agent.Genome));
             else
-                skipped.Add(new SkippedDone(spawn.Refill ? 0 : PopulationRuleEngine.CreateImprovedNeighbour, spawn.FiredAt, Refusal(child)));
+                skipped.Add(new SkippedDone(spawn.Refill ? 0 : CaRules.CreateImprovedNeighbour, spawn.FiredAt, Refusal(child)));
         }
         var forked = new List<ForkedAgent>();
         foreach (var fork in plan.Forks)
@@ -173,7 +173,7 @@ public sealed class PopulationStep(
             if (child is SpawnResult.Created created)
                 forked.Add(new ForkedAgent(created.Agent.Id, parent.Id, created.Agent.Generation, created.Agent.BaseCommit, created.Agent.Genome, fork.AgentGenome));
             else
-                skipped.Add(new SkippedDone(PopulationRuleEngine.Fork, fork.AgentId, Refusal(child)));
+                skipped.Add(new SkippedDone(CaRules.Fork, fork.AgentId, Refusal(child)));
         }
 
         var stagnation = await AnswerStagnationAsync(stepId, plan.Stagnation, byId, diversityBefore, ct);

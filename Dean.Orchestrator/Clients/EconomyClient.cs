@@ -1,9 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Dean.Contracts;
-using Dean.Contracts.Economy;
-using Dean.ServiceDefaults.Http;
 
 namespace Dean.Orchestrator.Clients;
 

@@ -15,9 +15,7 @@ public sealed record StartCycleOutcome(Cycle? Started, IDictionary<string, strin
 {
     /// <summary>One line for logs: the cycle started, or why not.</summary>
     public string Describe() =>
-        Started?.Id ?? BudgetRefusal ?? (Busy is { } busy ? BusyDetail(busy) : string.Join("; ", Invalid?.SelectMany(e => e.Value) ?? []));
-
-    public static string BusyDetail(BusyAgent busy) => $"agent '{busy.AgentId}' belongs to {busy.CycleId}, which has not ended";
+        Started?.Id ?? BudgetRefusal ?? Busy?.Detail ?? string.Join("; ", Invalid?.SelectMany(e => e.Value) ?? []);
 }
 
 /// <summary>

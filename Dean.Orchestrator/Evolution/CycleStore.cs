@@ -21,7 +21,10 @@ public static class CycleStatus
 
 /// <summary>A cycle as stored (materialised by Dapper through its setters).</summary>
 /// <summary>An agent that already belongs to a cycle that has not ended.</summary>
-public sealed record BusyAgent(string AgentId, string CycleId);
+public sealed record BusyAgent(string AgentId, string CycleId)
+{
+    public string Detail => $"agent '{AgentId}' belongs to {CycleId}, which has not ended";
+}
 
 /// <summary>The cycle created, or the agent that kept it from being created.</summary>
 public sealed record CycleCreation(Cycle? Created, BusyAgent? Busy);
@@ -68,7 +71,7 @@ public sealed record StepRecord(string AgentId, string? CandidateId, bool Accept
     private StepRecord() : this("", null, false, null, 0, null, null, null) { }
 
     /// <summary>Whether the candidate reached the evaluator: only those count as evaluations.</summary>
-    public bool Evaluated => Evaluation is not (null or "skipped" or "check_failed");
+    public bool Evaluated => Evaluation is not (null or Clients.IndexAgentClient.SkippedEvaluation or "check_failed");
 }
 
 /// <summary>What became of one kind of edit in a cycle.</summary>

@@ -44,7 +44,7 @@ public static class EvolutionApi
         if (outcome.Invalid is { } errors) return Problems.Invalid(errors);
         if (outcome.BudgetRefusal is { } refusal) return Problems.BudgetExceeded(refusal);
         if (outcome.Busy is { } busy)
-            return Problems.Conflict(ProblemTypes.AgentBusy, StartCycleOutcome.BusyDetail(busy), new Dictionary<string, object?> { ["agent_id"] = busy.AgentId, ["cycle_id"] = busy.CycleId });
+            return Problems.Conflict(ProblemTypes.AgentBusy, busy.Detail, new Dictionary<string, object?> { ["agent_id"] = busy.AgentId, ["cycle_id"] = busy.CycleId });
         var cycle = outcome.Started!;
         return TypedResults.Accepted($"/api/v1/evolution/{cycle.Id}/status", new StartResponse(cycle.Id, cycle.Status));
     }

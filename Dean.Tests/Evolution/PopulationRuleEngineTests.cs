@@ -1,3 +1,4 @@
+using Dean.Contracts.Evolution;
 using Dean.IndexAgent.Agents;
 using Dean.IndexAgent.Evolution;
 using FsCheck.Xunit;
@@ -103,7 +104,7 @@ public sealed class PopulationRuleEngineTests
         var next = ring.Count + 1;
         for (var generation = 0; generation < 6; generation++)
         {
-            var rules = PopulationRuleEngine.SupportedRules.Where(_ => random.Next(3) > 0).ToArray();
+            var rules = CaRules.Supported.Where(_ => random.Next(3) > 0).ToArray();
             var plan = engine.Plan(ring, rules, random);
             var elite = GeneticOperators.EliteIndices(ring.Select(a => a.Fitness).ToArray()).Select(i => ring[i].Id).ToHashSet();
             var gone = plan.Retirements.Select(r => r.AgentId).Concat(plan.Evictions.Select(e => e.AgentId)).ToHashSet();
@@ -135,7 +136,7 @@ public sealed class PopulationRuleEngineTests
         var states = ring.Select(a => a.Improved).ToArray();
         bool Fires(int rule, string id) => PopulationRuleEngine.FiresAt(rule, states, index[id]);
 
-        var plan = Engine(min: 2, max: 40).Plan(ring, PopulationRuleEngine.SupportedRules, random);
+        var plan = Engine(min: 2, max: 40).Plan(ring, CaRules.Supported, random);
 
         var genomes = plan.Spawns.Select(s => s.ChildGenome)
             .Concat(plan.Forks.SelectMany(f => new[] { f.AgentGenome, f.ForkGenome }))

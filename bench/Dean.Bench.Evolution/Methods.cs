@@ -1,3 +1,4 @@
+using Dean.Contracts.Evolution;
 using Dean.IndexAgent.Agents;
 using Dean.IndexAgent.Evolution;
 using Dean.IndexAgent.Operators;
@@ -79,7 +80,7 @@ public static class Methods
             var random = new System.Random(EvolutionStep.StableSeed($"cycle:{runSeed}:{generation}", 0));
             var ring = population.Select(a => new RingAgent(a.Id, a.Accepted is not null, a.Fitness ?? double.NegativeInfinity, a.TokenEfficiency, a.Genome,
                 a.Accepted is null ? null : a.Id, a.StepsSinceAccept)).ToList();
-            var plan = engine.Plan(ring, PopulationRuleEngine.SupportedRules, random);
+            var plan = engine.Plan(ring, CaRules.Supported, random);
             var byId = population.ToDictionary(a => a.Id);
 
             foreach (var abstraction in plan.Abstractions)
