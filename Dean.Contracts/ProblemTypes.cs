@@ -1,6 +1,9 @@
 namespace Dean.Contracts;
 
-/// <summary>The stable, machine-readable <c>type</c> of every ProblemDetails a DEAN service answers with.</summary>
+/// <summary>
+/// The stable, machine-readable ProblemDetails <c>type</c>s that a client reads or that more than one service answers with.
+/// Types only one endpoint answers with (<c>target_exists</c>, <c>user_exists</c>, ...) stay beside that endpoint.
+/// </summary>
 public static class ProblemTypes
 {
     public const string ValidationError = "validation_error";
@@ -19,6 +22,5 @@ public static class ProblemTypes
     public const string SourceMismatch = "source_mismatch";
     public const string InvalidStatus = "invalid_status";
     public const string IdempotencyKeyReused = "idempotency_key_reused";
-    public const string ReservationClosed = "reservation_closed";
     public const string EconomyUnavailable = "economy_unavailable";
 }
