@@ -13,6 +13,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
+using Scalar.AspNetCore;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -33,6 +34,7 @@ public static class Extensions
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        DocumentGeneration.Prepare(builder);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new ServiceIdentity(ServiceIdentity.ResolveName(builder), ServiceIdentity.ResolveVersion()));
         builder.ConfigureOpenTelemetry();
@@ -58,6 +60,7 @@ public static class Extensions
         builder.Services.AddSingleton<ApiRequestMetrics>();
         builder.Services.AddSingleton<DeanMeters>();
         builder.AddDeanAuthentication();
+        builder.Services.AddOpenApi();
         return builder;
     }
 
@@ -113,7 +116,7 @@ public static class Extensions
 
     /// <summary>
     /// Middleware and the anonymous operational endpoints: ProblemDetails for every error status,
-    /// request metrics, <c>/health</c> (JSON with components), <c>/alive</c>, <c>/metrics</c>.
+    /// request metrics, <c>/health</c> (JSON with components), <c>/alive</c>, <c>/metrics</c>, <c>/openapi/v1.json</c> and <c>/scalar</c>.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
@@ -142,6 +145,9 @@ public static class Extensions
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") })
             .AllowAnonymous();
         app.MapPrometheusScrapingEndpoint(MetricsEndpointPath).AllowAnonymous();
+        // The service's contract, public like its health: /openapi/v1.json, browsable at /scalar.
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference().AllowAnonymous();
         return app;
     }
 }

@@ -23,7 +23,9 @@ public sealed record AgentResponse(
 
 public sealed record AgentListResponse(IReadOnlyList<AgentResponse> Agents, long Total, int Limit, int Offset);
 
-public sealed record CreateAgentRequest(string? Goal, string? Target, long? TokenBudget, Genome? Genome, string? Name, string[]? ParentIds, string? CycleId, string? Priority, int? Level);
+/// <remarks>Every field is optional (defaults apply), which the defaults here say to the OpenAPI document.</remarks>
+public sealed record CreateAgentRequest(string? Goal = null, string? Target = null, long? TokenBudget = null, Genome? Genome = null, string? Name = null,
+    string[]? ParentIds = null, string? CycleId = null, string? Priority = null, int? Level = null);
 
 public sealed record RetireResponse(AgentResponse Agent, long TokensReturned);
 

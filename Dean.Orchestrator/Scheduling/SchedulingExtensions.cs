@@ -1,3 +1,4 @@
+using Dean.ServiceDefaults;
 using Dean.ServiceDefaults.Auth;
 using Hangfire;
 using Hangfire.PostgreSql;
@@ -23,7 +24,8 @@ public static class SchedulingExtensions
                 new PostgreSqlStorageOptions
                 {
                     SchemaName = "hangfire",
-                    PrepareSchemaIfNecessary = true,
+                    // The build's OpenAPI run has no database to prepare.
+                    PrepareSchemaIfNecessary = !DocumentGeneration.IsActive,
                     // The default 15 s poll would delay every cycle start; poll often and wake on NOTIFY.
                     QueuePollInterval = TimeSpan.FromMilliseconds(500),
                     EnableLongPolling = true,

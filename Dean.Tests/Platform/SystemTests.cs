@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Dean.ServiceDefaults.Data;
 using Dean.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -28,6 +29,24 @@ public sealed class SystemTests(DeanAppFixture fx, ITestOutputHelper output)
         foreach (var component in components)
             Assert.Equal("healthy", health.GetProperty("components").GetProperty(component).GetProperty("status").GetString());
         Assert.Equal(HttpStatusCode.OK, (await fx.Client(service).GetAsync("/alive")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("economy", "Dean.Economy")]
+    [InlineData("indexagent", "Dean.IndexAgent")]
+    [InlineData("orchestrator", "Dean.Orchestrator")]
+    public async Task Every_service_serves_its_checked_in_openapi_document_and_scalar_without_a_token(string service, string project)
+    {
+        var client = fx.Client(service);
+        var response = await client.GetAsync("/openapi/v1.json");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var served = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        var checkedIn = Contracts.OpenApiDocuments.Load(project);
+        // The running document may add the server's address; the operations are the build's.
+        Assert.True(JsonNode.DeepEquals(checkedIn["paths"], served["paths"]), $"{service} serves other operations than docs/openapi/{project}.json");
+        var scalar = await client.GetAsync("/scalar");
+        Assert.Equal(HttpStatusCode.OK, scalar.StatusCode);
+        Assert.Contains("openapi/v1.json", await scalar.Content.ReadAsStringAsync());
     }
 
     [Theory]
