@@ -31,6 +31,8 @@ var orchestrator = builder.AddProject<Projects.Dean_Orchestrator>("orchestrator"
     // The runbook's Airflow lines (health, DAG runs, the scheduler UI) answer on 8080 as they did.
     .WithHttpEndpoint(port: 8080, name: "airflow")
     .WithAdminPassword(builder);
+// The orchestrator tells the Airflow port's requests apart by the port they arrive on.
+orchestrator.WithEnvironment("Orchestrator__AirflowPort", orchestrator.GetEndpoint("airflow").Property(EndpointProperty.TargetPort));
 
 builder.AddDeanPrometheus(infra, economy, indexAgent, orchestrator);
 

@@ -8,6 +8,12 @@ public static class ProblemTypes
 {
     public const string ValidationError = "validation_error";
     public const string NotFound = "not_found";
+    /// <summary>Authenticated, but the caller's role may not do this (403).</summary>
+    public const string Forbidden = "forbidden";
+
+    /// <summary>Too many failed sign-ins for the user or the address in the current window (429).</summary>
+    public const string TooManyAttempts = "too_many_attempts";
+
     public const string Unauthorized = "unauthorized";
 
     /// <summary>409: the budget (or the pool) cannot fund the request.</summary>

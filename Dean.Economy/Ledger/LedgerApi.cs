@@ -12,7 +12,8 @@ public static class LedgerApi
         ledger.MapGet("/export", ExportAsync)
             .WithName("ExportLedger").WithSummary("Ledger rows older than a time, oldest first, a page at a time (for archiving)");
         ledger.MapPost("/prune", PruneAsync)
-            .WithName("PruneLedger").WithSummary("Delete exported ledger rows and old idempotency records; never anything younger than 7 days");
+            .WithName("PruneLedger").WithSummary("Delete exported ledger rows and old idempotency records; never anything younger than 7 days")
+            .RequireAuthorization(Policies.AdminOrService);
         return app;
     }
 

@@ -1,8 +1,10 @@
+using System.Security.Claims;
 using System.Text.Json;
 using Dean.IndexAgent.Economy;
 using Dean.IndexAgent.Operators;
 using Dean.ServiceDefaults.Auth;
 using Dean.ServiceDefaults.Http;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -130,8 +132,12 @@ public static class AgentsApi
         };
 
     private static async Task<Results<Ok<EvolveResponse>, ValidationProblem, ProblemHttpResult>> EvolveAsync(
-        string id, [FromBody] EvolveRequest? request, EvolutionStep step, CancellationToken ct) =>
-        await step.EvolveAsync(id, request ?? new EvolveRequest(null, null, null, null, null, null), ct) switch
+        string id, [FromBody] EvolveRequest? request, ClaimsPrincipal user, IAuthorizationService authorization, EvolutionStep step, CancellationToken ct)
+    {
+        // Pattern text is written into the target's code: only an admin may supply it (catalogued patterns need no text).
+        if (request?.Patterns is { Count: > 0 } && !(await authorization.AuthorizeAsync(user, Policies.Admin)).Succeeded)
+            return Problems.Forbidden("supplying pattern text needs the admin role");
+        return await step.EvolveAsync(id, request ?? new EvolveRequest(null, null, null, null, null, null), ct) switch
         {
             StepResult.Done done => TypedResults.Ok(EvolveResponse.From(done.Outcome)),
             StepResult.Invalid invalid => Problems.Invalid(invalid.Errors),
@@ -139,6 +145,7 @@ public static class AgentsApi
             StepResult.BudgetExhausted exhausted => Problems.BudgetExceeded($"agent '{id}' is budget_exhausted: {exhausted.Detail}"),
             _ => Problems.NotFound($"agent '{id}'"),
         };
+    }
 
     private static async Task<Results<Ok<CandidateListResponse>, ValidationProblem, ProblemHttpResult>> CandidatesAsync(
         string id, int? limit, int? offset, AgentStore store, CancellationToken ct)

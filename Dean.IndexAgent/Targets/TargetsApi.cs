@@ -46,7 +46,8 @@ public static class TargetsApi
                     RegisterResult.Conflict conflict => Problems.Conflict("target_exists", $"a target named '{conflict.Name}' exists"),
                     _ => throw new InvalidOperationException(),
                 })
-            .WithName("RegisterTarget").WithSummary("Clone a repository into the workspace and validate its dean.json").RequireAuthorization(Policies.Operator);
+            .WithName("RegisterTarget").WithSummary("Clone a repository into the workspace and validate its dean.json (admin: its evaluate command runs on this machine)")
+            .RequireAuthorization(Policies.Admin);
         return app;
     }
 }

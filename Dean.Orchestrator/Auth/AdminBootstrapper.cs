@@ -13,6 +13,9 @@ public sealed class OrchestratorOptions
 
     /// <summary>The most agents one <c>POST population/spawn</c> creates (each costs a baseline evaluation).</summary>
     public int MaxSpawnBatch { get; set; } = 100;
+
+    /// <summary>The port the Airflow endpoint listens on (set by the AppHost); null serves no Airflow port.</summary>
+    public int? AirflowPort { get; set; }
 }
 
 /// <summary>

@@ -36,23 +36,38 @@ public static class AuthApi
     public sealed record UserResponse(string Username, string Role, DateTime CreatedAt);
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> LoginAsync(
-        LoginRequest request, UserStore users, TokenIssuer issuer, IOptions<JwtOptions> jwt, CancellationToken ct)
+        LoginRequest request, HttpContext context, CredentialThrottle throttle, UserStore users, TokenIssuer issuer, IOptions<JwtOptions> jwt, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.Username)) return Problems.Invalid("username", "username is required");
         if (string.IsNullOrEmpty(request.Password)) return Problems.Invalid("password", "password is required");
+        var address = context.Connection.RemoteIpAddress;
+        if (throttle.IsBlocked(request.Username, address)) return TooManyFailures(throttle);
         var user = await users.VerifyAsync(request.Username, request.Password, ct);
-        if (user is null) return Problems.Unauthorized("Unknown user or wrong password.");
+        if (user is null)
+        {
+            throttle.RecordFailure(request.Username, address);
+            return Problems.Unauthorized("Unknown user or wrong password.");
+        }
         return TypedResults.Ok(await IssueAsync(user, users, issuer, jwt.Value, ct));
     }
 
     private static async Task<Results<Ok<TokenResponse>, ValidationProblem, ProblemHttpResult>> RefreshAsync(
-        RefreshRequest request, UserStore users, TokenIssuer issuer, IOptions<JwtOptions> jwt, CancellationToken ct)
+        RefreshRequest request, HttpContext context, CredentialThrottle throttle, UserStore users, TokenIssuer issuer, IOptions<JwtOptions> jwt, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.RefreshToken)) return Problems.Invalid("refresh_token", "refresh_token is required");
+        var address = context.Connection.RemoteIpAddress;
+        if (throttle.IsBlocked(null, address)) return TooManyFailures(throttle);
         var user = await users.RedeemRefreshTokenAsync(request.RefreshToken, ct);
-        if (user is null) return Problems.Unauthorized("The refresh token is unknown, already used or expired.");
+        if (user is null)
+        {
+            throttle.RecordFailure(null, address);
+            return Problems.Unauthorized("The refresh token is unknown, already used or expired.");
+        }
         return TypedResults.Ok(await IssueAsync(user, users, issuer, jwt.Value, ct));
     }
+
+    private static ProblemHttpResult TooManyFailures(CredentialThrottle throttle) =>
+        Problems.TooManyAttempts($"Refused: {throttle.Describe()}; try again later.", throttle.Window);
 
     private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> MeAsync(HttpContext context, UserStore users, CancellationToken ct)
     {

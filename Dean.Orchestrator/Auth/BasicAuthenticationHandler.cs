@@ -11,9 +11,12 @@ namespace Dean.Orchestrator.Auth;
 
 /// <summary>
 /// HTTP Basic with DEAN's own users, so the runbook's Airflow commands (<c>curl --user admin:...</c>) keep working.
-/// Bearer tokens stay the primary scheme; a request is routed to this one only when it carries Basic credentials.
+/// Bearer tokens stay the primary scheme; a request is routed to this one only when it carries Basic credentials on the
+/// Airflow port's <c>dags</c> routes (<see cref="AirflowPort"/>). Failures count toward the <see cref="CredentialThrottle"/>;
+/// once it blocks, the answer is 429 and no password hash is computed.
 /// </summary>
-public sealed class BasicAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, UserStore users)
+public sealed class BasicAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, UserStore users,
+    CredentialThrottle throttle)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Basic";
@@ -34,11 +37,32 @@ public sealed class BasicAuthenticationHandler(IOptionsMonitor<AuthenticationSch
         }
         var colon = decoded.IndexOf(':');
         if (colon <= 0) return AuthenticateResult.Fail("Malformed Basic credentials");
-        var user = await users.VerifyAsync(decoded[..colon], decoded[(colon + 1)..], Context.RequestAborted);
-        if (user is null) return AuthenticateResult.Fail("Unknown user or wrong password");
+        var username = decoded[..colon];
+        var address = Context.Connection.RemoteIpAddress;
+        if (throttle.IsBlocked(username, address))
+        {
+            Context.Items[Throttled] = true;
+            return AuthenticateResult.Fail("Too many failed sign-ins");
+        }
+        var user = await users.VerifyAsync(username, decoded[(colon + 1)..], Context.RequestAborted);
+        if (user is null)
+        {
+            throttle.RecordFailure(username, address);
+            return AuthenticateResult.Fail("Unknown user or wrong password");
+        }
         var identity = new ClaimsIdentity([new Claim(TokenIssuer.SubjectClaim, user.Username), new Claim(TokenIssuer.RoleClaim, user.Role)],
             SchemeName, TokenIssuer.SubjectClaim, TokenIssuer.RoleClaim);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    private const string Throttled = "dean.basic.throttled";
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        if (!Context.Items.ContainsKey(Throttled)) return base.HandleChallengeAsync(properties);
+        Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        Response.Headers.RetryAfter = ((int)Math.Ceiling(throttle.Window.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Task.CompletedTask;
     }
 
     /// <summary>Adds the scheme and a selector that sends Basic credentials here and everything else to the bearer handler.</summary>
@@ -52,7 +76,7 @@ public sealed class BasicAuthenticationHandler(IOptionsMonitor<AuthenticationSch
             })
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(SchemeName, null)
             .AddPolicyScheme(SelectorScheme, "Bearer or Basic", o => o.ForwardDefaultSelector = context =>
-                context.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)
+                context.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) && AirflowPort.AcceptsBasic(context)
                     ? SchemeName
                     : JwtBearerDefaults.AuthenticationScheme);
     }

@@ -35,15 +35,15 @@ public static class BackupsApi
         var backups = app.MapGroup("/api/v1/backups").WithTags("Backups");
         backups.MapPost("/", StartAsync).RequireAuthorization(Policies.Admin)
             .WithName("StartBackup").WithSummary("Back up the database, Redis, patterns, agent branches and configuration into one archive (admin)");
-        backups.MapGet("/", ListAsync).RequireAuthorization(Policies.Operator)
+        backups.MapGet("/", ListAsync).RequireAuthorization(Policies.Admin)
             .WithName("ListBackups").WithSummary("Backups, newest first");
-        backups.MapGet("/{id}", GetAsync).RequireAuthorization(Policies.Operator)
+        backups.MapGet("/{id}", GetAsync).RequireAuthorization(Policies.Admin)
             .WithName("GetBackup").WithSummary("A backup's status, contents, checksums and progress log");
         backups.MapPost("/{id}/verify", VerifyAsync).RequireAuthorization(Policies.Admin)
             .WithName("VerifyBackup").WithSummary("Check the archive's checksums and restore its dump into a scratch database (admin)");
         backups.MapPost("/{id}/restore", RestoreAsync).RequireAuthorization(Policies.Admin)
             .WithName("RestoreBackup").WithSummary("Stop cycles, then bring back exactly what the backup holds (admin)");
-        app.MapGet("/api/v1/restores/{id}", GetRestoreAsync).RequireAuthorization(Policies.Operator).WithTags("Backups")
+        app.MapGet("/api/v1/restores/{id}", GetRestoreAsync).RequireAuthorization(Policies.Admin).WithTags("Backups")
             .WithName("GetRestore").WithSummary("A restore's status and progress log");
         return app;
     }

@@ -1,7 +1,9 @@
+using Dean.ServiceDefaults.Auth;
 namespace Dean.Orchestrator.Scheduling;
 
 /// <summary>A recurring job, named after the Airflow DAG it replaces (DESIGN 9). Cron expressions are editable by configuration.</summary>
-public sealed record Dag(string Id, string DefaultCron, string Description);
+/// <param name="TriggerPolicy">Who may run it now through <c>POST dags/{id}/dagRuns</c>: the role of what the job does.</param>
+public sealed record Dag(string Id, string DefaultCron, string Description, string TriggerPolicy = Policies.Operator);
 
 public static class DagRegistry
 {
@@ -13,8 +15,8 @@ public static class DagRegistry
         new("dean_pattern_discovery", "*/15 * * * *", "Catalogue accepted changes not yet turned into patterns"),
         new("dean_population_manager", "0 */6 * * *", "Spawn agents below the minimum population, retire the worst above the maximum"),
         new("dean_system_maintenance", "0 */6 * * *", "Prune orphaned worktrees and expire stale token reservations"),
-        new("dean_backup", "0 2 * * *", "Back up database, Redis, patterns, agent branches and configuration; apply retention"),
-        new("dean_weekly_maintenance", "0 2 * * 0", "VACUUM (ANALYZE) and REINDEX DEAN's tables, prune expired Hangfire jobs"),
+        new("dean_backup", "0 2 * * *", "Back up database, Redis, patterns, agent branches and configuration; apply retention", Policies.Admin),
+        new("dean_weekly_maintenance", "0 2 * * 0", "VACUUM (ANALYZE) and REINDEX DEAN's tables, prune expired Hangfire jobs", Policies.Admin),
         new("dean_pattern_archive", "0 3 1 * *", "Archive patterns older than 30 days used fewer than 5 times"),
     ];
 

@@ -1,8 +1,10 @@
+using System.Security.Claims;
 using Dapper;
 using Dean.ServiceDefaults.Auth;
 using Dean.ServiceDefaults.Http;
 using Hangfire;
 using Hangfire.Storage;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
@@ -73,9 +75,12 @@ public static class DagRunsApi
         return TypedResults.Ok(new DagRunList(runs, total));
     }
 
-    private static Results<Ok<DagRun>, ProblemHttpResult> Trigger(string dagId, IRecurringJobManagerV2 recurring, TimeProvider time)
+    private static async Task<Results<Ok<DagRun>, ProblemHttpResult>> Trigger(string dagId, ClaimsPrincipal user, IAuthorizationService authorization,
+        IRecurringJobManagerV2 recurring, TimeProvider time)
     {
-        if (DagRegistry.Find(dagId) is null) return Problems.NotFound($"DAG '{dagId}' does not exist.");
+        if (DagRegistry.Find(dagId) is not { } dag) return Problems.NotFound($"DAG '{dagId}' does not exist.");
+        if (!(await authorization.AuthorizeAsync(user, dag.TriggerPolicy)).Succeeded)
+            return Problems.Forbidden($"running {dagId} needs the {dag.TriggerPolicy} role");
         var jobId = recurring.TriggerJob(dagId);
         return TypedResults.Ok(new DagRun($"hangfire_{jobId}", dagId, "queued", time.GetUtcNow().UtcDateTime, null, null));
     }

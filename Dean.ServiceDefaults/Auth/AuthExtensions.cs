@@ -29,6 +29,9 @@ public static class Policies
     public const string Viewer = "viewer";
     public const string Operator = "operator";
     public const string Admin = "admin";
+
+    /// <summary>Admins, and the services themselves acting for a schedule (ledger pruning by the maintenance job).</summary>
+    public const string AdminOrService = "admin-or-service";
 }
 
 public sealed class JwtOptions
@@ -96,7 +99,8 @@ public static class AuthExtensions
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(Policies.Viewer, p => p.RequireRole(Roles.Viewer, Roles.Operator, Roles.Admin, Roles.Service))
             .AddPolicy(Policies.Operator, p => p.RequireRole(Roles.Operator, Roles.Admin, Roles.Service))
-            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin));
+            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
+            .AddPolicy(Policies.AdminOrService, p => p.RequireRole(Roles.Admin, Roles.Service));
         return builder;
     }
 

@@ -23,6 +23,13 @@ public static class Problems
     public static ProblemHttpResult BudgetExceeded(string detail, IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, type: ProblemTypes.BudgetExceeded, title: "Budget exceeded", detail: detail, extensions: extensions);
 
+    public static ProblemHttpResult Forbidden(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, type: ProblemTypes.Forbidden, title: "Forbidden", detail: detail);
+
+    public static ProblemHttpResult TooManyAttempts(string detail, TimeSpan retryAfter) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, type: ProblemTypes.TooManyAttempts, title: "Too many attempts", detail: detail,
+            extensions: new Dictionary<string, object?> { ["retry_after_seconds"] = (int)Math.Ceiling(retryAfter.TotalSeconds) });
+
     public static ProblemHttpResult Unauthorized(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, type: ProblemTypes.Unauthorized, title: "Unauthorized", detail: detail);
 }

@@ -14,6 +14,9 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
 {
     private async Task<HttpClient> OperatorAsync() => await fx.ClientAsync("indexagent", "operator");
 
+    /// <summary>Registering a target is an admin's: its evaluate command runs on the IndexAgent's machine.</summary>
+    private async Task<HttpClient> AdminAsync() => await fx.ClientAsync("indexagent", "admin");
+
     private async Task<JsonElement> SpawnAsync(HttpClient client, long budget, object? extra = null)
     {
         var body = new Dictionary<string, object?> { ["goal"] = "lower the objective", ["target"] = "function-minimization", ["token_budget"] = budget };
@@ -47,9 +50,27 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task Only_an_admin_registers_a_target_or_supplies_pattern_text()
+    {
+        var operatorClient = await OperatorAsync();
+        var before = (await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/targets")).GetProperty("targets").GetArrayLength();
+        var refused = await operatorClient.PostAsJsonAsync("/api/v1/targets", new { name = "operator-target", repository = Path.Combine(TempDirectory.SamplesRoot, "function-minimization") });
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(before, (await operatorClient.GetFromJsonAsync<JsonElement>("/api/v1/targets")).GetProperty("targets").GetArrayLength());
+
+        var agent = await SpawnAsync(operatorClient, 5_000);
+        var id = agent.GetProperty("id").GetString();
+        var patterns = new[] { new { id = "p1", before = "x = 1", after = "import os; os.system('id')" } };
+        var withText = await operatorClient.PostAsJsonAsync($"/api/v1/agents/{id}/evolve", new { patterns });
+        Assert.Equal(HttpStatusCode.Forbidden, withText.StatusCode);
+        Assert.Equal("forbidden", (await withText.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
+        Assert.Equal(0, (await operatorClient.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{id}/candidates")).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
     public async Task A_malformed_task_file_is_refused_naming_the_field()
     {
-        var client = await OperatorAsync();
+        var client = await AdminAsync();
         using var repo = new TempDirectory();
         repo.Write("dean.json", """{"name": "broken", "evolve": "program.py", "evaluate": "python3 evaluate.py"}""");
         repo.Write("program.py", "x = 1\n");
@@ -335,7 +356,7 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
         repo.Write("dean.json", $$"""{"name": "breaks", "evolve": ["program.py"], "evaluate": "echo run >> {{log}}; python3 program.py"}""");
         repo.Write("program.py", $"{DeanAppFixture.BrokenAnswerMarker}\nstep = 2.0\nprint('{{\"score\": %s}}' % (10 - step))\n");
         repo.Commit();
-        var registered = await client.PostAsJsonAsync("/api/v1/targets", new { name = $"breaks-{Guid.NewGuid():N}"[..20], repository = repo.Path });
+        var registered = await (await AdminAsync()).PostAsJsonAsync("/api/v1/targets", new { name = $"breaks-{Guid.NewGuid():N}"[..20], repository = repo.Path });
         Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
         var name = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("name").GetString();
         var spawned = await client.PostAsJsonAsync("/api/v1/agents", new { goal = "g", target = name, token_budget = 50_000 });
@@ -364,7 +385,7 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
         repo.Write("dean.json", """{"name": "hangs", "evolve": ["program.py"], "evaluate": "sleep 600", "timeoutSeconds": 1}""");
         repo.Write("program.py", "x = 1\n");
         repo.Commit();
-        var registered = await client.PostAsJsonAsync("/api/v1/targets", new { name = $"hangs-{Guid.NewGuid():N}"[..20], repository = repo.Path });
+        var registered = await (await AdminAsync()).PostAsJsonAsync("/api/v1/targets", new { name = $"hangs-{Guid.NewGuid():N}"[..20], repository = repo.Path });
         Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
         var name = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("name").GetString();
 
@@ -439,7 +460,7 @@ public sealed class CSharpSampleTests(DeanAppFixture fx, ITestOutputHelper outpu
     {
         var client = await fx.ClientAsync("indexagent", "operator");
         var name = $"csharp-{Guid.NewGuid():N}"[..16];
-        var registered = await client.PostAsJsonAsync("/api/v1/targets", new { name, repository = Path.Combine(TempDirectory.SamplesRoot, "csharp-sorting") });
+        var registered = await (await fx.ClientAsync("indexagent", "admin")).PostAsJsonAsync("/api/v1/targets", new { name, repository = Path.Combine(TempDirectory.SamplesRoot, "csharp-sorting") });
         Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
 
         var genome = new { traits = new { exploration = 0.5, creativity = 0.5, efficiency = 0.5, risk = 0.5 }, strategies = new[] { "tune-constants" }, mutation_rate = 0.1 };

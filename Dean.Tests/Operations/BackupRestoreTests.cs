@@ -95,7 +95,15 @@ public sealed class BackupRestoreTests(DeanAppFixture fx, ITestOutputHelper outp
         var listed = await admin.GetFromJsonAsync<JsonElement>("/api/v1/backups");
         Assert.Contains(listed.GetProperty("backups").EnumerateArray(), b => b.GetProperty("backup_id").GetString() == id);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/api/v1/backups/dean_19700101_000000")).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await (await fx.ClientAsync("orchestrator", "operator")).PostAsync("/api/v1/backups", null)).StatusCode);
+        var operatorClient = await fx.ClientAsync("orchestrator", "operator");
+        Assert.Equal(HttpStatusCode.Forbidden, (await operatorClient.PostAsync("/api/v1/backups", null)).StatusCode);
+        // Backups hold every secret of the installation: an operator reads none of them, nor runs the DAG that makes one.
+        Assert.Equal(HttpStatusCode.Forbidden, (await operatorClient.GetAsync("/api/v1/backups")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await operatorClient.GetAsync($"/api/v1/backups/{id}")).StatusCode);
+        var backupDag = await operatorClient.PostAsync("/api/v1/dags/dean_backup/dagRuns", null);
+        Assert.Equal(HttpStatusCode.Forbidden, backupDag.StatusCode);
+        Assert.Equal("forbidden", (await backupDag.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, (await operatorClient.PostAsync("/api/v1/dags/dean_weekly_maintenance/dagRuns", null)).StatusCode);
         var metrics = await fx.Client("orchestrator").GetStringAsync("/metrics");
         Assert.Matches(@"dean_last_backup_timestamp_seconds(\{[^}]*\})? [1-9]", metrics);
     }

@@ -85,23 +85,25 @@ public sealed class MaintenanceTests(DeanAppFixture fx)
     }
 
     [Fact]
-    public async Task Pruning_the_ledger_refuses_recent_history_and_needs_an_operator()
+    public async Task Pruning_the_ledger_refuses_recent_history_and_needs_an_admin()
     {
         await using var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(await fx.ConnectionStringAsync()) { Database = "agent_evolution" }.ConnectionString);
         var rows = (await Ids(db, "SELECT id FROM economy_ledger", null)).Count;
         var body = new { through_id = long.MaxValue, before = DateTimeOffset.UtcNow.AddDays(-1) };
-        var refused = await (await fx.ClientAsync("economy", "operator")).PostAsJsonAsync("/api/v1/economy/ledger/prune", body);
+        var refused = await (await fx.ClientAsync("economy", "admin")).PostAsJsonAsync("/api/v1/economy/ledger/prune", body);
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.True((await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("before", out _));
         Assert.Equal(HttpStatusCode.BadRequest, (await (await fx.ClientAsync("economy", "operator")).GetAsync("/api/v1/economy/ledger/export?limit=5")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await (await fx.ClientAsync("economy", "viewer")).PostAsJsonAsync("/api/v1/economy/ledger/prune", body)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await (await fx.ClientAsync("economy", "operator")).PostAsJsonAsync("/api/v1/economy/ledger/prune", body)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await fx.Client("economy").PostAsJsonAsync("/api/v1/economy/ledger/prune", body)).StatusCode);
         Assert.Equal(rows, (await Ids(db, "SELECT id FROM economy_ledger", null)).Count);
     }
 
     private async Task RunWeeklyMaintenanceAsync()
     {
-        var client = await fx.ClientAsync("orchestrator", "operator");
+        // An admin's DAG: it rewrites every table and prunes the ledger.
+        var client = await fx.ClientAsync("orchestrator", "admin");
         var triggered = await client.PostAsync("/api/v1/dags/dean_weekly_maintenance/dagRuns", null);
         Assert.Equal(HttpStatusCode.OK, triggered.StatusCode);
         var runId = (await triggered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("dag_run_id").GetString();

@@ -164,6 +164,49 @@ public sealed class OrchestratorApiTests(DeanAppFixture fx)
     }
 
     [Fact]
+    public async Task The_airflow_port_serves_only_health_hangfire_and_dags_and_basic_works_nowhere_else()
+    {
+        var token = (await fx.ClientAsync("orchestrator", "admin")).DefaultRequestHeaders.Authorization;
+        var airflow = fx.App.CreateHttpClient("orchestrator", "airflow");
+        airflow.DefaultRequestHeaders.Authorization = token;
+        Assert.Equal(HttpStatusCode.NotFound, (await airflow.GetAsync("/api/v1/evolution")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await airflow.GetAsync("/api/v1/backups")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await airflow.PostAsync("/api/v1/emergency/stop-all", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await airflow.GetAsync("/api/v1/dags")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await airflow.GetAsync("/health")).StatusCode);
+
+        // On the API port, Basic credentials are no credentials at all (and cost no password hash).
+        var api = fx.Client("orchestrator");
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"admin:{fx.AdminPassword}")));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/v1/evolution")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/v1/dags")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Fifty_wrong_passwords_in_a_row_get_429_and_block_that_user_only()
+    {
+        var admin = await fx.ClientAsync("orchestrator", "admin");
+        var username = $"guess-{Guid.NewGuid():N}"[..16];
+        (await admin.PostAsJsonAsync("/api/v1/auth/users", new { username, password = "the-right-password", role = "viewer" })).EnsureSuccessStatusCode();
+        var client = fx.Client("orchestrator");
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 50; i++)
+            statuses.Add((await client.PostAsJsonAsync("/api/v1/auth/login", new { username, password = $"wrong-{i}" })).StatusCode);
+        Assert.All(statuses.Take(10), s => Assert.Equal(HttpStatusCode.Unauthorized, s));
+        Assert.All(statuses.Skip(10), s => Assert.Equal((HttpStatusCode)429, s));
+
+        // Blocked before the password is even checked: the right one is refused too, until the window passes.
+        var right = await client.PostAsJsonAsync("/api/v1/auth/login", new { username, password = "the-right-password" });
+        Assert.Equal((HttpStatusCode)429, right.StatusCode);
+        var problem = await right.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("too_many_attempts", problem.GetProperty("type").GetString());
+        Assert.True(problem.GetProperty("retry_after_seconds").GetInt32() > 0);
+        // Another user from the same address is not affected: ten failures are under the address's limit.
+        var other = await client.PostAsJsonAsync("/api/v1/auth/login", new { username = "admin", password = fx.AdminPassword });
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+    }
+
+    [Fact]
     public async Task Hangfire_dashboard_is_for_admins_only()
     {
         Assert.Equal(HttpStatusCode.Unauthorized, (await fx.Client("orchestrator").GetAsync("/hangfire")).StatusCode);

@@ -203,7 +203,7 @@ public sealed class PopulationApiTests(DeanAppFixture fx, ITestOutputHelper outp
             print(json.dumps({"score": -abs(value - 3.0), "passed": True, "metrics": {}, "feedback": "distance to 3"}))
             """);
         repo.Commit();
-        await PopulationKit.PostAsync(client, "/api/v1/targets", new { name, repository = repo.Path }, HttpStatusCode.Created);
+        await PopulationKit.PostAsync(await kit.AdminAsync(), "/api/v1/targets", new { name, repository = repo.Path }, HttpStatusCode.Created);
         var genome = new { traits = new { exploration = 0.9, creativity = 0.5, efficiency = 0.5, risk = 0.5 }, strategies = new[] { "tune-constants" }, mutation_rate = 0.3 };
         string Spawned(JsonElement a) => a.GetProperty("id").GetString()!;
         async Task<JsonElement> SpawnOnAsync() => await PopulationKit.PostAsync(client, "/api/v1/agents",

@@ -18,6 +18,9 @@ public sealed class PopulationKit(DeanAppFixture fx)
 
     public Task<HttpClient> OperatorAsync() => fx.ClientAsync("indexagent", "operator");
 
+    /// <summary>Registering a target is an admin's: its evaluate command runs on the IndexAgent's machine.</summary>
+    public Task<HttpClient> AdminAsync() => fx.ClientAsync("indexagent", "admin");
+
     public async Task<JsonElement> SpawnAsync(HttpClient client, long budget = 20_000, object? genome = null, string[]? parentIds = null)
     {
         var response = await client.PostAsJsonAsync("/api/v1/agents", new
