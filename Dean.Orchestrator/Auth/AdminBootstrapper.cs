@@ -33,6 +33,9 @@ public sealed class AdminBootstrapper(UserStore users, IConfiguration configurat
         var configured = configuration["DEAN_ADMIN_PASSWORD"] ?? configuration["Auth:AdminPassword"];
         if (!string.IsNullOrEmpty(configured))
         {
+            if (configured.Length < UserStore.MinPasswordLength)
+                throw new InvalidOperationException(
+                    $"DEAN_ADMIN_PASSWORD has {configured.Length} characters; it needs at least {UserStore.MinPasswordLength}. Choose a longer one, or unset it to have one generated.");
             await users.UpsertAsync(AdminUser, configured, Roles.Admin, cancellationToken);
             logger.LogInformation("Admin password applied from DEAN_ADMIN_PASSWORD");
             return;

@@ -84,8 +84,8 @@ public static class AuthApi
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Username) || !System.Text.RegularExpressions.Regex.IsMatch(request.Username, "^[a-zA-Z0-9_.@-]{3,64}$"))
             errors["username"] = ["username must be 3-64 characters of letters, digits, _ . @ -"];
-        if (string.IsNullOrEmpty(request.Password) || request.Password.Length < 12)
-            errors["password"] = ["password must have at least 12 characters"];
+        if (string.IsNullOrEmpty(request.Password) || request.Password.Length < UserStore.MinPasswordLength)
+            errors["password"] = [$"password must have at least {UserStore.MinPasswordLength} characters"];
         if (!Roles.IsUserRole(request.Role))
             errors["role"] = ["role must be admin, operator or viewer"];
         if (errors.Count > 0) return Problems.Invalid(errors);

@@ -10,6 +10,9 @@ public sealed record User(string Username, string Role, DateTime CreatedAt);
 /// <summary>Users with PBKDF2-hashed passwords (ASP.NET Core Identity's hasher) and rotating refresh tokens.</summary>
 public sealed class UserStore(NpgsqlDataSource db, TimeProvider time)
 {
+    /// <summary>The shortest password a user (the admin's from DEAN_ADMIN_PASSWORD included) may have.</summary>
+    public const int MinPasswordLength = 12;
+
     private static readonly PasswordHasher<string> Hasher = new();
 
     private sealed record StoredUser(string Username, string PasswordHash, string Role, DateTime CreatedAt);
