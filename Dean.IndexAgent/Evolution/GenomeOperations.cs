@@ -2,18 +2,6 @@ using Dean.IndexAgent.Agents;
 
 namespace Dean.IndexAgent.Evolution;
 
-/// <summary>The inclusive range a genome's mutation rate must lie in (constraint <c>mutation_rate_range</c>).</summary>
-public readonly record struct MutationRateRange(double Min, double Max)
-{
-    public static MutationRateRange Default { get; } = Of(EvolutionConstraints.Defaults);
-
-    public static MutationRateRange Of(EvolutionConstraints constraints) => new(constraints.MutationRateRange[0], constraints.MutationRateRange[1]);
-
-    public double Clamp(double rate) => Math.Clamp(rate, Min, Max);
-
-    public bool Contains(double rate) => rate >= Min && rate <= Max;
-}
-
 /// <summary>Genome helpers used by the evolution logic (extension methods, so they work on either genome definition).</summary>
 public static class GenomeOperations
 {

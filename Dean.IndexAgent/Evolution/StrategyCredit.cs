@@ -28,6 +28,6 @@ public static class StrategyCredit
     {
         if (evidence is null || !evidence.TryGetValue(strategy, out var e)) return 1.0;
         var rate = (e.Paid + SearchAdaptation.PriorSuccess * PriorTrials) / (e.Tried + PriorTrials);
-        return Math.Clamp(rate / SearchAdaptation.PriorSuccess, Agents.Genome.MinStrategyWeight, Agents.Genome.MaxStrategyWeight);
+        return Math.Clamp(rate / SearchAdaptation.PriorSuccess, Genome.MinStrategyWeight, Genome.MaxStrategyWeight);
     }
 }

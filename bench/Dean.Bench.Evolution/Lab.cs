@@ -1,3 +1,4 @@
+using Dean.Contracts.Evolution;
 using Dean.IndexAgent.Agents;
 using Dean.IndexAgent.Evolution;
 using Dean.IndexAgent.Operators;

@@ -1,6 +1,6 @@
-using Dean.IndexAgent.Evolution;
+using Dean.Contracts.Economy;
 
-namespace Dean.IndexAgent.Agents;
+namespace Dean.Contracts.Evolution;
 
 /// <summary>Numbers in [0,1] that steer how an agent edits (DESIGN section 3).</summary>
 public sealed record Traits(double Exploration, double Creativity, double Efficiency, double Risk)
@@ -9,7 +9,7 @@ public sealed record Traits(double Exploration, double Creativity, double Effici
 }
 
 /// <param name="StrategyWeights">
-/// Learned per-target preference of each strategy (credit assignment, <see cref="Evolution.SearchAdaptation"/>): a
+/// Learned per-target preference of each strategy (credit assignment, the IndexAgent's search adaptation): a
 /// multiplier of the strategy's trait weight; missing strategies weigh 1.
 /// </param>
 /// <param name="StepScale">The agent's perturbation spread multiplier in [<see cref="MinStepScale"/>, <see cref="MaxStepScale"/>], adapted to its success rate.</param>
@@ -66,4 +66,16 @@ public sealed record Genome(Traits Traits, IReadOnlyList<string> Strategies, dou
             errors[$"{prefix}.strategy_weights"] = [$"strategy_weights: '{bad.Key}' must be a strategy of the vocabulary with a weight within [{MinStrategyWeight}, {MaxStrategyWeight}]"];
         return errors;
     }
+}
+
+/// <summary>The inclusive range a genome's mutation rate must lie in (constraint <c>mutation_rate_range</c>).</summary>
+public readonly record struct MutationRateRange(double Min, double Max)
+{
+    public static MutationRateRange Default { get; } = Of(EvolutionConstraints.Defaults);
+
+    public static MutationRateRange Of(EvolutionConstraints constraints) => new(constraints.MutationRateRange[0], constraints.MutationRateRange[1]);
+
+    public double Clamp(double rate) => Math.Clamp(rate, Min, Max);
+
+    public bool Contains(double rate) => rate >= Min && rate <= Max;
 }
