@@ -11,7 +11,10 @@ public sealed record ProcessOutcome(int? ExitCode, bool TimedOut, TimeSpan Timeo
 /// <summary>
 /// Runs a shell command as a separate process in its own session (<c>setsid</c>), so that a timeout, a cancellation
 /// or the command's own end can kill its whole process tree with one signal to the group; keeps only the tail of
-/// its output (the verdict is the last line).
+/// its output (the verdict is the last line). Where the machine allows it (<see cref="InPidNamespace"/>), the shell is
+/// the init of its own PID namespace with its own <c>/proc</c> (util-linux <c>unshare</c>): when it ends or is killed the
+/// kernel ends everything in the namespace, a <c>setsid</c> daemon included, and the command sees no other process
+/// (nor the IndexAgent's environment through <c>/proc/$PPID/environ</c>).
 /// </summary>
 public static partial class ProcessRunner
 {
@@ -30,12 +33,14 @@ public static partial class ProcessRunner
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (InPidNamespace)
+            foreach (var argument in PidNamespacePrefix) start.ArgumentList.Add(argument);
         start.ArgumentList.Add("/bin/sh");
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(command);
         // The evaluator must not inherit the service's secrets or talk to its telemetry collector.
         // Nor the service's own hosting settings (URLs, startup hooks), which would leak into a .NET evaluator.
-        string[] withheld = ["ConnectionStrings__", "Auth__", "OTEL_", "ASPNETCORE_", "services__", "DOTNET_STARTUP_HOOKS", "DOTNET_LAUNCH_PROFILE"];
+        string[] withheld = ["ConnectionStrings__", "Auth__", "OTEL_", "ASPNETCORE_", "services__", "DOTNET_STARTUP_HOOKS", "DOTNET_LAUNCH_PROFILE", "DEAN_", "Parameters__"];
         foreach (var key in start.Environment.Keys.Where(k => withheld.Any(w => k.StartsWith(w, StringComparison.OrdinalIgnoreCase))).ToList())
             start.Environment.Remove(key);
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
@@ -82,6 +87,27 @@ public static partial class ProcessRunner
         return new ProcessOutcome(timedOut ? null : process.ExitCode, timedOut, timeout, stopwatch.Elapsed,
             stdout.Text(), stderr.Text(), stdout.Truncated || stderr.Truncated, null);
     }
+
+    // --kill-child: if unshare itself is killed, the kernel kills the namespace's init, and with it the namespace.
+    private static readonly string[] PidNamespacePrefix = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"];
+
+    /// <summary>Whether commands run in their own PID namespace: probed once (it needs unshare and the right to create namespaces).</summary>
+    public static bool InPidNamespace => PidNamespaceProbe.Value;
+
+    private static readonly Lazy<bool> PidNamespaceProbe = new(() =>
+    {
+        try
+        {
+            var probe = new ProcessStartInfo(PidNamespacePrefix[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var argument in PidNamespacePrefix.Skip(1).Append("/bin/true")) probe.ArgumentList.Add(argument);
+            using var process = Process.Start(probe)!;
+            return process.WaitForExit(TimeSpan.FromSeconds(10)) && process.ExitCode == 0;
+        }
+        catch (Exception ex) when (ex is Win32Exception or InvalidOperationException)
+        {
+            return false;
+        }
+    });
 
     private static void KillGroup(Process process)
     {

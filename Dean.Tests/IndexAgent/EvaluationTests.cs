@@ -51,11 +51,13 @@ public sealed class EvaluationVerdictTests
 public sealed class ProcessRunnerTests
 {
     [Fact]
-    public async Task A_hanging_evaluator_is_killed_at_its_timeout_with_its_children()
+    public async Task A_hanging_evaluator_is_killed_at_its_timeout_with_its_children_and_daemons()
     {
         using var dir = new TempDirectory();
-        // A background child, a grandchild in a subshell, and the shell itself all sleep far past the timeout.
-        var command = "sleep 300 & echo $! > child.pid; (sleep 301 & echo $! > grandchild.pid; wait) & echo started; sleep 302";
+        // A background child, a grandchild in a subshell, a setsid daemon, and the shell itself all sleep far past the
+        // timeout. Each sleep has a duration no other process has, so the host's /proc tells whether it still runs.
+        var marks = Enumerable.Range(0, 4).Select(i => $"{300 + i}.{Random.Shared.Next(100_000, 999_999)}").ToArray();
+        var command = $"sleep {marks[0]} & (sleep {marks[1]} & wait) & setsid sh -c 'sleep {marks[2]}' & echo started; sleep {marks[3]}";
         var stopwatch = Stopwatch.StartNew();
         var outcome = await ProcessRunner.RunAsync(dir.Path, command, TimeSpan.FromSeconds(1), 4096, CancellationToken.None);
         stopwatch.Stop();
@@ -65,12 +67,53 @@ public sealed class ProcessRunnerTests
         // Not a speed goal: it waited for the timeout, and did not wait for the 300 s sleeps (a loaded machine has minutes of slack).
         Assert.InRange(stopwatch.Elapsed.TotalSeconds, 0.9, 150);
         Assert.Contains("started", outcome.Stdout);
-        foreach (var file in new[] { "child.pid", "grandchild.pid" })
-        {
-            var pid = int.Parse(dir.Read(file).Trim());
-            Assert.True(await ExitsAsync(pid), $"{file} ({pid}) still runs");
-        }
+        foreach (var mark in marks)
+            Assert.True(await GoneAsync(mark), $"sleep {mark} still runs");
         Assert.Equal(EvaluationResult.Timeout, EvaluationVerdict.FromProcess(outcome, null).Result);
+    }
+
+    [Fact]
+    public async Task A_daemon_an_evaluator_leaves_behind_ends_with_it_and_it_sees_no_other_process()
+    {
+        Assert.True(ProcessRunner.InPidNamespace, "this machine cannot give evaluators a PID namespace (util-linux unshare, root)");
+        using var dir = new TempDirectory();
+        var mark = $"310.{Random.Shared.Next(100_000, 999_999)}";
+        // The daemon detaches (setsid, no shared pipes) and the command ends at once with a verdict.
+        var command = $"setsid sh -c 'sleep {mark}' </dev/null >/dev/null 2>&1 & " +
+                      "echo processes=$(ls /proc | grep -c '^[0-9]') parent=$(cat /proc/$PPID/environ 2>/dev/null | tr '\\0' '\\n' | grep -c . ); echo '{\"score\": 1}'";
+        var outcome = await ProcessRunner.RunAsync(dir.Path, command, TimeSpan.FromSeconds(20), 4096, CancellationToken.None);
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.True(await GoneAsync(mark), $"the daemon sleep {mark} outlived its evaluator");
+        var seen = System.Text.RegularExpressions.Regex.Match(outcome.Stdout, @"processes=(\d+) parent=(\d+)");
+        Assert.True(seen.Success, outcome.Stdout);
+        // The shell, its daemon and the few commands of that line: never the host's hundreds.
+        Assert.InRange(int.Parse(seen.Groups[1].Value), 1, 10);
+        Assert.Equal("0", seen.Groups[2].Value);
+    }
+
+    /// <summary>Whether no host process runs a command line containing <paramref name="mark"/> (zombies count as gone).</summary>
+    private static async Task<bool> GoneAsync(string mark)
+    {
+        for (var i = 0; i < 40; i++)
+        {
+            if (!Directory.EnumerateDirectories("/proc").Any(d => Runs(d, mark))) return true;
+            await Task.Delay(50);
+        }
+        return false;
+    }
+
+    private static bool Runs(string procDirectory, string mark)
+    {
+        try
+        {
+            if (!File.ReadAllText(Path.Combine(procDirectory, "cmdline")).Contains(mark, StringComparison.Ordinal)) return false;
+            var stat = File.ReadAllText(Path.Combine(procDirectory, "stat"));
+            return !stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     [Fact]
@@ -123,26 +166,5 @@ public sealed class ProcessRunnerTests
         var verdict = EvaluationVerdict.FromProcess(outcome, task.Score);
         Assert.True(verdict.Passed, verdict.Reason);
         Assert.InRange(verdict.Score!.Value, 1.0, 1.52);
-    }
-
-    private static async Task<bool> ExitsAsync(int pid)
-    {
-        for (var i = 0; i < 40; i++)
-        {
-            // A killed child may linger briefly as a zombie until init reaps it; a zombie's state is 'Z'.
-            var stat = $"/proc/{pid}/stat";
-            if (!File.Exists(stat)) return true;
-            try
-            {
-                var text = await File.ReadAllTextAsync(stat);
-                if (text[(text.LastIndexOf(')') + 2)..].StartsWith('Z')) return true;
-            }
-            catch (IOException)
-            {
-                return true;
-            }
-            await Task.Delay(50);
-        }
-        return false;
     }
 }
