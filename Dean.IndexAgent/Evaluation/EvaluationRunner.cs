@@ -37,7 +37,8 @@ public sealed class EvaluationRunner
             var runs = new List<EvaluationVerdict>();
             for (var run = 0; run < Math.Max(1, task.Repeats); run++)
             {
-                var outcome = await ProcessRunner.RunAsync(worktree, task.Evaluate, TimeSpan.FromSeconds(task.TimeoutSeconds), _options.OutputCapBytes, cancellationToken);
+                var outcome = await ProcessRunner.RunAsync(worktree, task.Evaluate, TimeSpan.FromSeconds(task.TimeoutSeconds), _options.OutputCapBytes, cancellationToken,
+                    task.Limits);
                 var once = EvaluationVerdict.FromProcess(outcome, task.Score);
                 _metrics.RecordEvaluation(once.Result, outcome.Duration);
                 runs.Add(once);
@@ -65,7 +66,7 @@ public sealed class EvaluationRunner
         var command = task.Check ?? ValidityGate.PythonParseCommand(changes, originals);
         if (command is null) return GateVerdict.NotChecked;
         using var activity = DeanMeters.ActivitySource.StartActivity("check");
-        var outcome = await ProcessRunner.RunAsync(worktree, command, TimeSpan.FromSeconds(task.TimeoutSeconds), _options.OutputCapBytes, cancellationToken);
+        var outcome = await ProcessRunner.RunAsync(worktree, command, TimeSpan.FromSeconds(task.TimeoutSeconds), _options.OutputCapBytes, cancellationToken, task.Limits);
         var verdict = ValidityGate.Judge(outcome, builtIn: task.Check is null);
         if (!verdict.Passed) activity?.SetStatus(ActivityStatusCode.Error, verdict.Message);
         return verdict;

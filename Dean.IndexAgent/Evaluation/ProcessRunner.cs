@@ -23,7 +23,9 @@ public static partial class ProcessRunner
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 
-    public static async Task<ProcessOutcome> RunAsync(string workingDirectory, string command, TimeSpan timeout, int outputCap, CancellationToken cancellationToken)
+    /// <param name="limits">The command's rlimits; <see cref="ProcessLimits.Default"/> when null.</param>
+    public static async Task<ProcessOutcome> RunAsync(string workingDirectory, string command, TimeSpan timeout, int outputCap, CancellationToken cancellationToken,
+        ProcessLimits? limits = null)
     {
         var start = new ProcessStartInfo("setsid")
         {
@@ -33,6 +35,7 @@ public static partial class ProcessRunner
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (var argument in (limits ?? ProcessLimits.Default).PrlimitArguments()) start.ArgumentList.Add(argument);
         if (InPidNamespace)
             foreach (var argument in PidNamespacePrefix) start.ArgumentList.Add(argument);
         start.ArgumentList.Add("/bin/sh");

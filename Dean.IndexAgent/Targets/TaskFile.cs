@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Dean.IndexAgent.Evaluation;
 
 namespace Dean.IndexAgent.Targets;
 
@@ -7,9 +8,12 @@ namespace Dean.IndexAgent.Targets;
 /// <param name="Check">A cheap validity gate run before the evaluator (null: the built-in parse check for Python files).</param>
 /// <param name="Repeats">Runs of the evaluator per candidate, for noisy evaluators: the median score decides.</param>
 /// <param name="Description">The task in words.</param>
+/// <param name="Limits">The rlimits of its check and evaluator (<see cref="ProcessLimits.Default"/> when not given).</param>
 public sealed partial record TaskFile(string Name, IReadOnlyList<string> Evolve, string Evaluate, string? Score, int TimeoutSeconds,
-    string? Check = null, int Repeats = 1, string? Description = null)
+    string? Check = null, int Repeats = 1, string? Description = null, ProcessLimits? Limits = null)
 {
+    public ProcessLimits Limits { get; } = Limits ?? ProcessLimits.Default;
+
     public const string FileName = "dean.json";
     public const int DefaultTimeoutSeconds = 30;
     public const int MaxTimeoutSeconds = 3600;
@@ -98,7 +102,9 @@ public sealed partial record TaskFile(string Name, IReadOnlyList<string> Evolve,
                 errors["repeats"] = [$"{FileName}: repeats must be an integer from 1 to {MaxRepeats}"];
         }
 
-        return errors.Count == 0 ? new TaskFile(name!, evolve, evaluate!, score, timeout, check, repeats, description) : null;
+        var limits = ProcessLimits.Parse(root, FileName, errors);
+
+        return errors.Count == 0 ? new TaskFile(name!, evolve, evaluate!, score, timeout, check, repeats, description, limits) : null;
     }
 
     private static string? OptionalText(JsonElement root, string key, string problem, Dictionary<string, string[]> errors)

@@ -91,6 +91,30 @@ public sealed class ProcessRunnerTests
         Assert.Equal("0", seen.Groups[2].Value);
     }
 
+    [Fact]
+    public async Task A_command_cannot_write_a_file_past_its_file_size_limit()
+    {
+        using var dir = new TempDirectory();
+        var limits = ProcessLimits.Default with { FileSizeMb = 1 };
+        var outcome = await ProcessRunner.RunAsync(dir.Path, "head -c 3000000 /dev/zero > big.bin && echo '{\"score\": 1}'", TimeSpan.FromSeconds(20), 4096,
+            CancellationToken.None, limits);
+        Assert.NotEqual(0, outcome.ExitCode);
+        Assert.Equal(1024 * 1024, new FileInfo(Path.Combine(dir.Path, "big.bin")).Length);
+        Assert.False(EvaluationVerdict.FromProcess(outcome, null).Passed);
+    }
+
+    [Fact]
+    public async Task A_command_cannot_allocate_past_its_memory_limit()
+    {
+        using var dir = new TempDirectory();
+        var limits = ProcessLimits.Default with { MemoryMb = 256 };
+        var outcome = await ProcessRunner.RunAsync(dir.Path, "/usr/bin/python3 -c 'b = bytearray(600 * 1024 * 1024); print(\"{\\\"score\\\": 1}\")'",
+            TimeSpan.FromSeconds(20), 4096, CancellationToken.None, limits);
+        Assert.NotEqual(0, outcome.ExitCode);
+        Assert.Contains("MemoryError", outcome.Stderr);
+        Assert.False(EvaluationVerdict.FromProcess(outcome, null).Passed);
+    }
+
     /// <summary>Whether no host process runs a command line containing <paramref name="mark"/> (zombies count as gone).</summary>
     private static async Task<bool> GoneAsync(string mark)
     {

@@ -13,6 +13,17 @@ public sealed class TaskFileTests
         Assert.Equal(["src/**/*.py"], task.Evolve);
         Assert.Null(task.Score);
         Assert.Equal(TaskFile.DefaultTimeoutSeconds, task.TimeoutSeconds);
+        Assert.Equal(Dean.IndexAgent.Evaluation.ProcessLimits.Default, task.Limits);
+    }
+
+    [Fact]
+    public void Limits_override_the_defaults_one_key_at_a_time()
+    {
+        var task = TaskFile.Parse("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "limits": {"memory_mb": 512, "file_size_mb": 8}}""", out var errors);
+        Assert.Empty(errors);
+        Assert.Equal(Dean.IndexAgent.Evaluation.ProcessLimits.Default with { MemoryMb = 512, FileSizeMb = 8 }, task!.Limits);
+        Assert.Contains("--as=536870912", task.Limits.PrlimitArguments());
+        Assert.Contains("--fsize=8388608", task.Limits.PrlimitArguments());
     }
 
     [Theory]
@@ -25,6 +36,10 @@ public sealed class TaskFileTests
     [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "timeoutSeconds": 0}""", "timeoutSeconds")]
     [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "timeoutSeconds": "30"}""", "timeoutSeconds")]
     [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "score": 5}""", "score")]
+    [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "limits": 5}""", "limits")]
+    [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "limits": {"memory_mb": 0}}""", "limits.memory_mb")]
+    [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "limits": {"cpu_seconds": "60"}}""", "limits.cpu_seconds")]
+    [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "limits": {"gpus": 1}}""", "limits.gpus")]
     [InlineData("""not json""", "dean.json")]
     [InlineData("""[1, 2]""", "dean.json")]
     public void A_wrong_field_is_named(string json, string field)
