@@ -38,7 +38,7 @@ public sealed class EvaluationRunner
             for (var run = 0; run < Math.Max(1, task.Repeats); run++)
             {
                 var outcome = await ProcessRunner.RunAsync(worktree, task.Evaluate, TimeSpan.FromSeconds(task.TimeoutSeconds), _options.OutputCapBytes, cancellationToken,
-                    task.Limits);
+                    task.Limits, task.Network);
                 var once = EvaluationVerdict.FromProcess(outcome, task.Score);
                 _metrics.RecordEvaluation(once.Result, outcome.Duration);
                 runs.Add(once);
@@ -66,7 +66,7 @@ public sealed class EvaluationRunner
         var command = task.Check ?? ValidityGate.PythonParseCommand(changes, originals);
         if (command is null) return GateVerdict.NotChecked;
         using var activity = DeanMeters.ActivitySource.StartActivity("check");
-        var outcome = await ProcessRunner.RunAsync(worktree, command, TimeSpan.FromSeconds(task.TimeoutSeconds), _options.OutputCapBytes, cancellationToken, task.Limits);
+        var outcome = await ProcessRunner.RunAsync(worktree, command, TimeSpan.FromSeconds(task.TimeoutSeconds), _options.OutputCapBytes, cancellationToken, task.Limits, task.Network);
         var verdict = ValidityGate.Judge(outcome, builtIn: task.Check is null);
         if (!verdict.Passed) activity?.SetStatus(ActivityStatusCode.Error, verdict.Message);
         return verdict;

@@ -14,7 +14,8 @@ public sealed record ProcessOutcome(int? ExitCode, bool TimedOut, TimeSpan Timeo
 /// its output (the verdict is the last line). Where the machine allows it (<see cref="InPidNamespace"/>), the shell is
 /// the init of its own PID namespace with its own <c>/proc</c> (util-linux <c>unshare</c>): when it ends or is killed the
 /// kernel ends everything in the namespace, a <c>setsid</c> daemon included, and the command sees no other process
-/// (nor the IndexAgent's environment through <c>/proc/$PPID/environ</c>).
+/// (nor the IndexAgent's environment through <c>/proc/$PPID/environ</c>); unless its task allows the network, it also gets
+/// an empty network namespace, so it reaches no database, no service and no other host.
 /// </summary>
 public static partial class ProcessRunner
 {
@@ -24,8 +25,9 @@ public static partial class ProcessRunner
     private static partial int Kill(int pid, int signal);
 
     /// <param name="limits">The command's rlimits; <see cref="ProcessLimits.Default"/> when null.</param>
+    /// <param name="network">Whether the command keeps the host's network; otherwise (with namespaces) it has none, not even loopback.</param>
     public static async Task<ProcessOutcome> RunAsync(string workingDirectory, string command, TimeSpan timeout, int outputCap, CancellationToken cancellationToken,
-        ProcessLimits? limits = null)
+        ProcessLimits? limits = null, bool network = false)
     {
         var start = new ProcessStartInfo("setsid")
         {
@@ -37,7 +39,10 @@ public static partial class ProcessRunner
         };
         foreach (var argument in (limits ?? ProcessLimits.Default).PrlimitArguments()) start.ArgumentList.Add(argument);
         if (InPidNamespace)
+        {
             foreach (var argument in PidNamespacePrefix) start.ArgumentList.Add(argument);
+            if (!network) start.ArgumentList.Add("--net");
+        }
         start.ArgumentList.Add("/bin/sh");
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(command);
@@ -102,7 +107,7 @@ public static partial class ProcessRunner
         try
         {
             var probe = new ProcessStartInfo(PidNamespacePrefix[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var argument in PidNamespacePrefix.Skip(1).Append("/bin/true")) probe.ArgumentList.Add(argument);
+            foreach (var argument in PidNamespacePrefix.Skip(1).Append("--net").Append("/bin/true")) probe.ArgumentList.Add(argument);
             using var process = Process.Start(probe)!;
             return process.WaitForExit(TimeSpan.FromSeconds(10)) && process.ExitCode == 0;
         }

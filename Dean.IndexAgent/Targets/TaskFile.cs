@@ -9,8 +9,9 @@ namespace Dean.IndexAgent.Targets;
 /// <param name="Repeats">Runs of the evaluator per candidate, for noisy evaluators: the median score decides.</param>
 /// <param name="Description">The task in words.</param>
 /// <param name="Limits">The rlimits of its check and evaluator (<see cref="ProcessLimits.Default"/> when not given).</param>
+/// <param name="Network">Whether its commands may use the network (default: none, not even loopback).</param>
 public sealed partial record TaskFile(string Name, IReadOnlyList<string> Evolve, string Evaluate, string? Score, int TimeoutSeconds,
-    string? Check = null, int Repeats = 1, string? Description = null, ProcessLimits? Limits = null)
+    string? Check = null, int Repeats = 1, string? Description = null, ProcessLimits? Limits = null, bool Network = false)
 {
     public ProcessLimits Limits { get; } = Limits ?? ProcessLimits.Default;
 
@@ -104,7 +105,14 @@ public sealed partial record TaskFile(string Name, IReadOnlyList<string> Evolve,
 
         var limits = ProcessLimits.Parse(root, FileName, errors);
 
-        return errors.Count == 0 ? new TaskFile(name!, evolve, evaluate!, score, timeout, check, repeats, description, limits) : null;
+        var network = false;
+        if (root.TryGetProperty("network", out var networkElement) && networkElement.ValueKind != JsonValueKind.Null)
+        {
+            if (networkElement.ValueKind is JsonValueKind.True or JsonValueKind.False) network = networkElement.GetBoolean();
+            else errors["network"] = [$"{FileName}: network must be true or false"];
+        }
+
+        return errors.Count == 0 ? new TaskFile(name!, evolve, evaluate!, score, timeout, check, repeats, description, limits, network) : null;
     }
 
     private static string? OptionalText(JsonElement root, string key, string problem, Dictionary<string, string[]> errors)

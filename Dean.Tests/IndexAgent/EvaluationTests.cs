@@ -91,6 +91,32 @@ public sealed class ProcessRunnerTests
         Assert.Equal("0", seen.Groups[2].Value);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_command_reaches_a_port_on_this_machine_only_when_its_task_allows_the_network(bool network)
+    {
+        // A real listener in the test process, like PostgreSQL, Redis or a DEAN service on this machine.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        using var dir = new TempDirectory();
+        var command = $"/usr/bin/python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", {port}), timeout=5); print(\"connected\")'";
+        var outcome = await ProcessRunner.RunAsync(dir.Path, command, TimeSpan.FromSeconds(20), 4096, CancellationToken.None, network: network);
+        if (network)
+        {
+            Assert.Equal(0, outcome.ExitCode);
+            Assert.Contains("connected", outcome.Stdout);
+        }
+        else
+        {
+            Assert.True(ProcessRunner.InPidNamespace, "this machine cannot give evaluators namespaces (util-linux unshare, root)");
+            Assert.NotEqual(0, outcome.ExitCode);
+            Assert.DoesNotContain("connected", outcome.Stdout);
+            Assert.Contains("unreachable", outcome.Stderr, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
     [Fact]
     public async Task A_command_cannot_write_a_file_past_its_file_size_limit()
     {

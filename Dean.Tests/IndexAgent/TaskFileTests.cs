@@ -14,6 +14,7 @@ public sealed class TaskFileTests
         Assert.Null(task.Score);
         Assert.Equal(TaskFile.DefaultTimeoutSeconds, task.TimeoutSeconds);
         Assert.Equal(Dean.IndexAgent.Evaluation.ProcessLimits.Default, task.Limits);
+        Assert.False(task.Network);
     }
 
     [Fact]
@@ -40,6 +41,7 @@ public sealed class TaskFileTests
     [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "limits": {"memory_mb": 0}}""", "limits.memory_mb")]
     [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "limits": {"cpu_seconds": "60"}}""", "limits.cpu_seconds")]
     [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "limits": {"gpus": 1}}""", "limits.gpus")]
+    [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "network": "yes"}""", "network")]
     [InlineData("""not json""", "dean.json")]
     [InlineData("""[1, 2]""", "dean.json")]
     public void A_wrong_field_is_named(string json, string field)
