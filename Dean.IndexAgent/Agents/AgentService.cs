@@ -100,6 +100,7 @@ public sealed class AgentService(
             else
             {
                 var verdict = await evaluator.EvaluateAsync(worktree, target.Task, ct);
+                await GitCli.ResetToHeadAsync(worktree, ct);
                 fitness = verdict.Passed ? verdict.Score : null;
                 feedback = verdict.Feedback ?? verdict.Reason;
             }

@@ -161,6 +161,7 @@ public sealed class EvolutionStep(
         catch (Exception ex)
         {
             edit.Restore();
+            await GitCli.ResetToHeadAsync(agent.WorktreePath, CancellationToken.None);
             try
             {
                 await economy.ReleaseAsync(reservation.ReservationId, $"release:{stepKey}", CancellationToken.None);
@@ -203,6 +204,7 @@ public sealed class EvolutionStep(
             }
         }
         if (!improves) edit.Restore();
+        await GitCli.ResetToHeadAsync(agent.WorktreePath, CancellationToken.None);
 
         var fitness = improves ? verdict!.Score : previous;
         var gain = improves && previous is { } p ? fitness!.Value - p : 0;

@@ -45,6 +45,16 @@ public static class GitCli
     public static async Task<IReadOnlyList<string>> TrackedFilesAsync(string worktree, CancellationToken cancellationToken = default) =>
         (await RunAsync(worktree, ["ls-files", "-z"], cancellationToken)).Split('\0', StringSplitOptions.RemoveEmptyEntries);
 
+    /// <summary>
+    /// The worktree exactly as its commit: tracked files reset, untracked files removed (ignored ones, build output, stay).
+    /// What an evaluation wrote outside the accepted change, an evaluator it rewrote included, does not reach the next.
+    /// </summary>
+    public static async Task ResetToHeadAsync(string worktree, CancellationToken cancellationToken = default)
+    {
+        await RunAsync(worktree, ["reset", "-q", "--hard", "HEAD"], cancellationToken);
+        await RunAsync(worktree, ["clean", "-q", "-f", "-d"], cancellationToken);
+    }
+
     /// <summary>Commits exactly the given paths (new or changed) and returns the new commit.</summary>
     public static async Task<string> CommitAsync(string worktree, IReadOnlyCollection<string> paths, string message, CancellationToken cancellationToken = default)
     {

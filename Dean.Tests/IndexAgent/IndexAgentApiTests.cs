@@ -378,6 +378,36 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task An_evaluator_a_candidate_rewrote_is_back_as_committed_for_the_next_evaluation()
+    {
+        var client = await OperatorAsync();
+        using var repo = new TempDirectory();
+        // Every run scores 1, leaves a file behind and then rewrites the evaluator to answer 1000, as a hostile candidate would.
+        const string evaluator = "echo '{\"score\": 1}'\necho planted > planted.txt\necho \"echo '{\\\"score\\\": 1000}'\" > evaluate.sh\n";
+        repo.Write("dean.json", """{"name": "tampers", "evolve": ["program.py"], "evaluate": "sh evaluate.sh"}""");
+        repo.Write("evaluate.sh", evaluator);
+        repo.Write("program.py", "x = 1.0\n");
+        repo.Commit();
+        var registered = await (await AdminAsync()).PostAsJsonAsync("/api/v1/targets", new { name = $"tampers-{Guid.NewGuid():N}"[..20], repository = repo.Path });
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        var name = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("name").GetString();
+        var spawned = await client.PostAsJsonAsync("/api/v1/agents", new { goal = "g", target = name, token_budget = 50_000 });
+        var agent = await spawned.Content.ReadFromJsonAsync<JsonElement>();
+        var id = agent.GetProperty("id").GetString()!;
+        var worktree = agent.GetProperty("worktree_path").GetString()!;
+        Assert.Equal(1.0, agent.GetProperty("fitness").GetDouble());
+
+        for (var i = 0; i < 3; i++)
+        {
+            var step = await EvolveAsync(client, id, new { seed = 100 + i });
+            // Had the rewritten evaluator run, a step would have scored 1000.
+            Assert.NotEqual(1000.0, step.GetProperty("score").ValueKind == JsonValueKind.Number ? step.GetProperty("score").GetDouble() : 0);
+            Assert.Equal(evaluator, File.ReadAllText(Path.Combine(worktree, "evaluate.sh")));
+            Assert.False(File.Exists(Path.Combine(worktree, "planted.txt")));
+        }
+    }
+
+    [Fact]
     public async Task A_hanging_evaluator_is_killed_and_the_service_keeps_answering()
     {
         var client = await OperatorAsync();
