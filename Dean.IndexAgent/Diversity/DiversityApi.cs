@@ -8,16 +8,6 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Dean.IndexAgent.Diversity;
 
-public sealed record DiversityRequest(string[]? PopulationIds, double? Threshold);
-
-public sealed record DiversityComponents(double Traits, double Strategies, double Code);
-
-public sealed record DiversityResponse(double Diversity, DiversityComponents Components, string Recommendation, double Threshold)
-{
-    public static DiversityResponse From(DiversityReport r) =>
-        new(r.Diversity, new DiversityComponents(r.Components.Traits, r.Components.Strategies, r.Components.Code), r.RecommendationName, r.Threshold);
-}
-
 public sealed record InjectMutationRequest(string[]? PopulationIds, double? MutationStrength, int? Seed, double? Threshold);
 
 public sealed record InterventionResponse(string Kind, string AgentId, double Strength, string Reason, Genome Before, Genome After, string? RelatedAgentId, string? PatternId)
@@ -62,7 +52,7 @@ public static class DiversityApi
         var (agents, problem) = await PopulationAsync(request?.PopulationIds, store, ct);
         if (problem is not null) return problem;
         var threshold = request!.Threshold ?? (await economy.GetConstraintsAsync(ct)).MinDiversity;
-        return TypedResults.Ok(DiversityResponse.From(diversity.Measure(await diversity.MembersAsync(agents!, ct), threshold)));
+        return TypedResults.Ok(Response(diversity.Measure(await diversity.MembersAsync(agents!, ct), threshold)));
     }
 
     private static async Task<Results<Ok<InjectMutationResponse>, ValidationProblem>> InjectAsync(
@@ -83,4 +73,7 @@ public static class DiversityApi
         return TypedResults.Ok(new InjectMutationResponse(result.GenomeUpdates.Count, result.Before.Diversity, result.After.Diversity,
             result.Interventions.Select(InterventionResponse.From).ToList()));
     }
+
+    private static DiversityResponse Response(DiversityReport r) =>
+        new(r.Diversity, new DiversityComponents(r.Components.Traits, r.Components.Strategies, r.Components.Code), r.RecommendationName, r.Threshold);
 }

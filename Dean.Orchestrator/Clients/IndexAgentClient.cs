@@ -21,17 +21,6 @@ public sealed class IndexAgentClient(HttpClient http)
     public sealed record StepResult(string? CandidateId, bool Accepted, double? Score, double? PreviousFitness, long TokensUsed, long EvaluationMs, string? Reason,
         string? EditKind = null, string? Evaluation = null);
 
-    public sealed record PopulationResult(
-        Dictionary<string, int> CaRulesFired,
-        IReadOnlyList<JsonElement> Spawned,
-        IReadOnlyList<JsonElement> Forked,
-        IReadOnlyList<JsonElement> Retired,
-        IReadOnlyList<JsonElement> Crossovers,
-        double DiversityBefore,
-        double DiversityAfter,
-        IReadOnlyList<JsonElement> Interventions,
-        IReadOnlyList<JsonElement> PatternsDiscovered);
-
     public async Task<Agent> CreateAgentAsync(string goal, string? target, long tokenBudget, string? cycleId, CancellationToken ct)
     {
         using var response = await http.PostAsJsonAsync("/api/v1/agents",
@@ -99,28 +88,20 @@ public sealed class IndexAgentClient(HttpClient http)
     }
 
     /// <param name="populationSize">The size the population is held at; <paramref name="explicitPopulation"/> when it is the count of a given list.</param>
-    public async Task<PopulationResult> EvolvePopulationAsync(IReadOnlyList<string> populationIds, string cycleId, int generation, IReadOnlyList<int> caRules,
+    public async Task<PopulationEvolveResponse> EvolvePopulationAsync(IReadOnlyList<string> populationIds, string cycleId, int generation, IReadOnlyList<int> caRules,
         double diversityThreshold, int populationSize, bool explicitPopulation, CancellationToken ct)
     {
-        using var response = await http.PostAsJsonAsync("/api/v1/population/evolve", new
-        {
-            population_ids = populationIds,
-            cycle_id = cycleId,
-            generation,
-            ca_rules = caRules,
-            diversity_threshold = diversityThreshold,
-            population_size = populationSize,
-            explicit_population = explicitPopulation,
-        }, Json, ct);
+        using var response = await http.PostAsJsonAsync("/api/v1/population/evolve", new PopulationEvolveRequest(
+            [.. populationIds], cycleId, generation, [.. caRules], diversityThreshold, populationSize, explicitPopulation), Json, ct);
         await DownstreamException.ThrowIfFailedAsync(response, ct);
-        return (await response.Content.ReadFromJsonAsync<PopulationResult>(Json, ct))!;
+        return (await response.Content.ReadFromJsonAsync<PopulationEvolveResponse>(Json, ct))!;
     }
 
-    public async Task<JsonElement> DiversityAsync(IReadOnlyList<string> populationIds, CancellationToken ct)
+    public async Task<DiversityResponse> DiversityAsync(IReadOnlyList<string> populationIds, CancellationToken ct)
     {
-        using var response = await http.PostAsJsonAsync("/api/v1/diversity/population", new { population_ids = populationIds }, Json, ct);
+        using var response = await http.PostAsJsonAsync("/api/v1/diversity/population", new DiversityRequest([.. populationIds]), Json, ct);
         await DownstreamException.ThrowIfFailedAsync(response, ct);
-        return await response.Content.ReadFromJsonAsync<JsonElement>(Json, ct);
+        return (await response.Content.ReadFromJsonAsync<DiversityResponse>(Json, ct))!;
     }
 
     public async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct)

@@ -168,9 +168,9 @@ public sealed class CycleRunner(
         var population = agents.Select(a => a.Id).ToList();
         var step = await indexAgent.EvolvePopulationAsync(population, cycle.Id, generation, cycle.CaRules, cycle.DiversityThreshold,
             cycle.PopulationSize, cycle.RequestedPopulation is null, ct);
-        var retired = step.Retired.Select(AgentId).ToHashSet();
+        var retired = step.Retired.Select(r => r.AgentId).ToHashSet();
         var nextPopulation = population.Where(id => !retired.Contains(id))
-            .Concat(step.Spawned.Select(AgentId)).Concat(step.Forked.Select(AgentId)).Distinct().ToArray();
+            .Concat(step.Spawned.Select(s => s.AgentId)).Concat(step.Forked.Select(f => f.AgentId)).Distinct().ToArray();
 
         var fitness = new List<(string, double?)>();
         foreach (var id in population)
@@ -215,14 +215,6 @@ public sealed class CycleRunner(
             cycle.Id, status, current.CurrentGeneration, returned);
         await PublishAsync(current, "cycle_ended", status, current.CurrentGeneration, new { returned_tokens = returned, error });
     }
-
-    private static string AgentId(JsonElement element) => element.ValueKind switch
-    {
-        JsonValueKind.String => element.GetString()!,
-        JsonValueKind.Object when element.TryGetProperty("agent_id", out var id) => id.GetString()!,
-        JsonValueKind.Object when element.TryGetProperty("id", out var id) => id.GetString()!,
-        _ => throw new InvalidOperationException($"Unexpected agent reference {element}"),
-    };
 
     private Task PublishAsync(Cycle cycle, string type, string status, int generation, object? data = null) =>
         events.PublishAsync(new CycleEvent(type, cycle.Id, status, generation, time.GetUtcNow().UtcDateTime, data));

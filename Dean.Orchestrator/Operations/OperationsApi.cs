@@ -20,7 +20,7 @@ public static class OperationsApi
         double EfficiencyRatio, double? TokensPerPattern, double? TokensPerAgent, int Patterns, int Agents, IReadOnlyList<AgentConsumption> ConsumptionByAgent);
 
     public sealed record PopulationStatusResponse(int Total, IReadOnlyDictionary<string, int> ByStatus, IReadOnlyList<string> ActiveAgentIds,
-        JsonElement? Diversity, IReadOnlyList<string> RunningCycles, double? BestFitness, string? BestAgentId);
+        DiversityResponse? Diversity, IReadOnlyList<string> RunningCycles, double? BestFitness, string? BestAgentId);
 
     public sealed record SpawnRequest(int? PopulationSize, long? TokenBudget, string[]? Goals, string? Target, double? DiversityTarget);
 
@@ -71,7 +71,7 @@ public static class OperationsApi
     {
         var all = await indexAgent.ListAllAgentsAsync(null, ct);
         var active = all.Where(a => a.Status == "active").ToList();
-        JsonElement? diversity = active.Count >= 2 ? await indexAgent.DiversityAsync(active.Select(a => a.Id).ToList(), ct) : null;
+        var diversity = active.Count >= 2 ? await indexAgent.DiversityAsync(active.Select(a => a.Id).ToList(), ct) : null;
         var best = active.Where(a => a.Fitness is not null).MaxBy(a => a.Fitness);
         var running = await cycles.ListAsync(CycleStatus.Running, 100, ct);
         return TypedResults.Ok(new PopulationStatusResponse(all.Count,
@@ -107,8 +107,7 @@ public static class OperationsApi
             ids.Add(agent.Id);
             allocated += agent.TokenBudget.Total;
         }
-        double? diversity = null;
-        if (ids.Count >= 2 && (await indexAgent.DiversityAsync(ids, ct)).TryGetProperty("diversity", out var d)) diversity = d.GetDouble();
+        double? diversity = ids.Count >= 2 ? (await indexAgent.DiversityAsync(ids, ct)).Diversity : null;
         return TypedResults.Created("/api/v1/population/status", new SpawnResponse(ids, diversity, allocated));
     }
 
