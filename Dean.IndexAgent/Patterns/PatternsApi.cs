@@ -7,34 +7,21 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Dean.IndexAgent.Patterns;
 
-public sealed record PatternResponse(
-    string Id, string Hash, string Type, string Name, string Description, double Effectiveness, double Confidence, string DiscoveredBy,
-    int Generation, int UsageCount, DateTimeOffset LastUsedAt, bool Archived, IReadOnlyList<string> SourceCandidateIds, DateTimeOffset CreatedAt)
-{
-    public static PatternResponse From(StoredPattern s) => new(s.Pattern.Id, s.Pattern.Hash, s.Pattern.Type, s.Pattern.Name, s.Pattern.Description,
-        s.Pattern.Effectiveness, s.Pattern.Confidence, s.Pattern.DiscoveredBy, s.Pattern.Generation, s.Pattern.UsageCount, s.Pattern.LastUsedAt,
-        s.Pattern.Archived, s.SourceCandidateIds.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList(), s.CreatedAt);
-}
-
 public sealed record PatternDetailResponse(
     string Id, string Hash, string Type, string Name, string Description, double Effectiveness, double Confidence, string DiscoveredBy,
     int Generation, int UsageCount, DateTimeOffset LastUsedAt, bool Archived, IReadOnlyList<string> SourceCandidateIds, DateTimeOffset CreatedAt,
     string NormalizedDiff, System.Text.Json.JsonElement Template);
 
-public sealed record PatternListResponse(IReadOnlyList<PatternResponse> Patterns, long Total);
-
-public sealed record DiscoverResponse(int Scanned, int Discovered, int Reused, IReadOnlyList<string> PatternIds);
-
 public sealed record PropagateRequest(string[]? TargetAgents, string? Strategy);
 
 public sealed record PropagateResponse(string PatternId, string Strategy, IReadOnlyList<string> Propagated, IReadOnlyList<string> AlreadyAdopted);
 
-public sealed record ArchiveRequest(int? OlderThanDays, int? MinUsage);
-
-public sealed record ArchiveResponse(int Archived, IReadOnlyList<string> PatternIds);
-
 public static class PatternsApi
 {
+    private static PatternResponse ToResponse(StoredPattern s) => new(s.Pattern.Id, s.Pattern.Hash, s.Pattern.Type, s.Pattern.Name, s.Pattern.Description,
+        s.Pattern.Effectiveness, s.Pattern.Confidence, s.Pattern.DiscoveredBy, s.Pattern.Generation, s.Pattern.UsageCount, s.Pattern.LastUsedAt,
+        s.Pattern.Archived, s.SourceCandidateIds.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList(), s.CreatedAt);
+
     /// <summary><c>add</c>: the pattern joins the agent's strategies; <c>exclusive</c>: it becomes the agent's only strategy.</summary>
     public static readonly string[] PropagationStrategies = ["add", "exclusive"];
 
@@ -63,13 +50,13 @@ public static class PatternsApi
         if (!Paging.IsValidLimit(limit)) return Problems.Invalid("limit", Paging.LimitMessage);
         if (min_effectiveness is { } m && !double.IsFinite(m)) return Problems.Invalid("min_effectiveness", "min_effectiveness must be a number");
         var (patterns, total) = await store.ListAsync(type, min_effectiveness, limit ?? 50, include_archived ?? false, ct);
-        return TypedResults.Ok(new PatternListResponse(patterns.Select(PatternResponse.From).ToList(), total));
+        return TypedResults.Ok(new PatternListResponse(patterns.Select(ToResponse).ToList(), total));
     }
 
     private static async Task<Results<Ok<PatternDetailResponse>, ProblemHttpResult>> GetAsync(string id, PatternStore store, CancellationToken ct)
     {
         if (await store.FindAsync(id, ct) is not { } s) return Problems.NotFound($"pattern '{id}'");
-        var r = PatternResponse.From(s);
+        var r = ToResponse(s);
         using var template = System.Text.Json.JsonDocument.Parse(s.Pattern.Template);
         return TypedResults.Ok(new PatternDetailResponse(r.Id, r.Hash, r.Type, r.Name, r.Description, r.Effectiveness, r.Confidence, r.DiscoveredBy,
             r.Generation, r.UsageCount, r.LastUsedAt, r.Archived, r.SourceCandidateIds, r.CreatedAt, s.Pattern.NormalizedDiff, template.RootElement.Clone()));

@@ -6,18 +6,11 @@ namespace Dean.IndexAgent.Targets;
 
 public sealed record RegisterTargetRequest(string? Name, string? Repository);
 
-public sealed record TaskFileResponse(string Name, IReadOnlyList<string> Evolve, string Evaluate, string? Score, int TimeoutSeconds);
-
-public sealed record TargetResponse(string Name, string Repository, string Path, string Head, bool IsDefault, TaskFileResponse Task, DateTimeOffset CreatedAt)
-{
-    public static TargetResponse From(Target t) =>
-        new(t.Name, t.Repository, t.Path, t.Head, t.IsDefault, new TaskFileResponse(t.Task.Name, t.Task.Evolve, t.Task.Evaluate, t.Task.Score, t.Task.TimeoutSeconds), t.CreatedAt);
-}
-
-public sealed record TargetListResponse(IReadOnlyList<TargetResponse> Targets);
-
 public static class TargetsApi
 {
+    private static TargetResponse ToResponse(Target t) =>
+        new(t.Name, t.Repository, t.Path, t.Head, t.IsDefault, new TaskFileResponse(t.Task.Name, t.Task.Evolve, t.Task.Evaluate, t.Task.Score, t.Task.TimeoutSeconds), t.CreatedAt);
+
     public static IHostApplicationBuilder AddTargets(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<TargetStore>();
@@ -31,17 +24,17 @@ public static class TargetsApi
         var api = app.MapGroup("/api/v1/targets").WithTags("Targets");
 
         api.MapGet("/", async (TargetStore store, CancellationToken ct) =>
-                TypedResults.Ok(new TargetListResponse((await store.ListAsync(ct)).Select(TargetResponse.From).ToList())))
+                TypedResults.Ok(new TargetListResponse((await store.ListAsync(ct)).Select(ToResponse).ToList())))
             .WithName("ListTargets").WithSummary("Registered targets").RequireAuthorization(Policies.Viewer);
 
         api.MapGet("/{name}", async Task<Results<Ok<TargetResponse>, ProblemHttpResult>> (string name, TargetStore store, CancellationToken ct) =>
-                await store.FindAsync(name, ct) is { } target ? TypedResults.Ok(TargetResponse.From(target)) : Problems.NotFound($"target '{name}'"))
+                await store.FindAsync(name, ct) is { } target ? TypedResults.Ok(ToResponse(target)) : Problems.NotFound($"target '{name}'"))
             .WithName("GetTarget").WithSummary("One target with its task file").RequireAuthorization(Policies.Viewer);
 
         api.MapPost("/", async Task<Results<Created<TargetResponse>, ValidationProblem, ProblemHttpResult>> (RegisterTargetRequest request, TargetService targets, CancellationToken ct) =>
                 await targets.RegisterAsync(request.Name, request.Repository ?? "", isDefault: false, ct) switch
                 {
-                    RegisterResult.Created created => TypedResults.Created($"/api/v1/targets/{created.Target.Name}", TargetResponse.From(created.Target)),
+                    RegisterResult.Created created => TypedResults.Created($"/api/v1/targets/{created.Target.Name}", ToResponse(created.Target)),
                     RegisterResult.Invalid invalid => Problems.Invalid(invalid.Errors),
                     RegisterResult.Conflict conflict => Problems.Conflict("target_exists", $"a target named '{conflict.Name}' exists"),
                     _ => throw new InvalidOperationException(),

@@ -29,14 +29,12 @@ public sealed class WorktreePruner(AgentStore agents, TargetStore targets, IOpti
     }
 }
 
-public sealed record PruneResponse(IReadOnlyList<string> Pruned);
-
 public static class MaintenanceApi
 {
     public static IEndpointRouteBuilder MapMaintenanceApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/maintenance").WithTags("Maintenance");
-        api.MapPost("/prune-worktrees", async (WorktreePruner pruner, CancellationToken ct) => TypedResults.Ok(new PruneResponse(await pruner.PruneAsync(ct))))
+        api.MapPost("/prune-worktrees", async (WorktreePruner pruner, CancellationToken ct) => TypedResults.Ok(new WorktreePruneResponse(await pruner.PruneAsync(ct))))
             .WithName("PruneWorktrees").WithSummary("Remove worktrees of no live agent and prune git's worktree records").RequireAuthorization(Dean.ServiceDefaults.Auth.Policies.Operator);
         return app;
     }

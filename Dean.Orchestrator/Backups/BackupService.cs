@@ -337,13 +337,11 @@ public sealed class BackupService(
 
     private async Task<List<TargetBackup>> BundleTargetsAsync(string staging, CancellationToken ct)
     {
-        var listing = await indexAgent.SendAsync(HttpMethod.Get, "/api/v1/targets", null, ct);
+        var listing = await indexAgent.ListTargetsAsync(ct);
         var result = new List<TargetBackup>();
         Directory.CreateDirectory(Path.Combine(staging, "git"));
-        foreach (var target in listing.GetProperty("targets").EnumerateArray())
+        foreach (var (name, path) in listing.Targets.Select(t => (t.Name, t.Path)))
         {
-            var name = target.GetProperty("name").GetString()!;
-            var path = target.GetProperty("path").GetString()!;
             var branches = await AgentBranchesAsync(path, ct);
             if (branches.Count > 0)
                 await ExternalTools.RunAsync("git", ["-C", path, "bundle", "create", Path.Combine(staging, "git", name + ".bundle"), .. branches.Keys], null, null, ct);

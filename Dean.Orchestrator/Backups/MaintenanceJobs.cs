@@ -40,8 +40,7 @@ public sealed class MaintenanceJobs(NpgsqlDataSource db, IndexAgentClient indexA
     [DisableConcurrentExecution(timeoutInSeconds: 600)]
     public async Task PatternArchiveAsync(CancellationToken ct)
     {
-        var result = await indexAgent.SendAsync(HttpMethod.Post, "/api/v1/patterns/archive",
-            new { older_than_days = ArchiveOlderThanDays, min_usage = ArchiveMinUsage }, ct);
-        logger.LogInformation("dean_pattern_archive: {Result}", result);
+        var result = await indexAgent.ArchivePatternsAsync(ArchiveOlderThanDays, ArchiveMinUsage, ct);
+        logger.LogInformation("dean_pattern_archive: {Archived} patterns archived", result.Archived);
     }
 }

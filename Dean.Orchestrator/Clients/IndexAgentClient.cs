@@ -76,6 +76,11 @@ public sealed class IndexAgentClient(HttpClient http)
     {
         using var response = await http.PostAsJsonAsync($"/api/v1/agents/{Uri.EscapeDataString(agentId)}/evolve",
             new { seed, cycle_id = cycleId, generation }, Json, ct);
+        return await StepAsync(response, ct);
+    }
+
+    private static async Task<StepResult> StepAsync(HttpResponseMessage response, CancellationToken ct)
+    {
         if (!response.IsSuccessStatusCode)
         {
             // A refusal is a step not taken (recorded as skipped, with the refusal's type as its reason); anything else fails the step.
@@ -104,11 +109,49 @@ public sealed class IndexAgentClient(HttpClient http)
         return (await response.Content.ReadFromJsonAsync<DiversityResponse>(Json, ct))!;
     }
 
-    public async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
+    /// <summary>One step outside any cycle (the <c>dean_agent_evolution</c> job); refusals are skipped steps as in <see cref="EvolveAsync"/>.</summary>
+    public async Task<StepResult> EvolveOutsideCycleAsync(string agentId, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, options: Json) };
+        using var response = await http.PostAsJsonAsync($"/api/v1/agents/{Uri.EscapeDataString(agentId)}/evolve", new { }, Json, ct);
+        return await StepAsync(response, ct);
+    }
+
+    public Task RetireAgentAsync(string id, CancellationToken ct) => SendAsync(HttpMethod.Delete, $"/api/v1/agents/{Uri.EscapeDataString(id)}", ct);
+
+    public Task PauseAgentAsync(string id, CancellationToken ct) => SendAsync(HttpMethod.Post, $"/api/v1/agents/{Uri.EscapeDataString(id)}/pause", ct);
+
+    public Task ResumeAgentAsync(string id, CancellationToken ct) => SendAsync(HttpMethod.Post, $"/api/v1/agents/{Uri.EscapeDataString(id)}/resume", ct);
+
+    public Task<DiscoverResponse> DiscoverPatternsAsync(CancellationToken ct) => PostAsync<DiscoverResponse>("/api/v1/patterns/discover", new { }, ct);
+
+    public Task<ArchiveResponse> ArchivePatternsAsync(int olderThanDays, int minUsage, CancellationToken ct) =>
+        PostAsync<ArchiveResponse>("/api/v1/patterns/archive", new ArchiveRequest(olderThanDays, minUsage), ct);
+
+    public Task<WorktreePruneResponse> PruneWorktreesAsync(CancellationToken ct) => PostAsync<WorktreePruneResponse>("/api/v1/maintenance/prune-worktrees", new { }, ct);
+
+    public Task<TargetListResponse> ListTargetsAsync(CancellationToken ct) => GetAsync<TargetListResponse>("/api/v1/targets", ct);
+
+    /// <summary>How many patterns the catalogue holds (archived ones included).</summary>
+    public async Task<long> CountPatternsAsync(CancellationToken ct) => (await GetAsync<PatternListResponse>("/api/v1/patterns?limit=1", ct)).Total;
+
+    private async Task<T> GetAsync<T>(string path, CancellationToken ct)
+    {
+        using var response = await http.GetAsync(path, ct);
+        await DownstreamException.ThrowIfFailedAsync(response, ct);
+        return (await response.Content.ReadFromJsonAsync<T>(Json, ct))!;
+    }
+
+    private async Task<T> PostAsync<T>(string path, object body, CancellationToken ct)
+    {
+        using var response = await http.PostAsJsonAsync(path, body, Json, ct);
+        await DownstreamException.ThrowIfFailedAsync(response, ct);
+        return (await response.Content.ReadFromJsonAsync<T>(Json, ct))!;
+    }
+
+    private async Task SendAsync(HttpMethod method, string path, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path);
         using var response = await http.SendAsync(request, ct);
         await DownstreamException.ThrowIfFailedAsync(response, ct);
-        return response.Content.Headers.ContentLength == 0 ? default : await response.Content.ReadFromJsonAsync<JsonElement>(Json, ct);
     }
 }

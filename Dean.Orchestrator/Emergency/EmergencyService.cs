@@ -27,7 +27,7 @@ public sealed class EmergencyService(
         {
             try
             {
-                await indexAgent.SendAsync(HttpMethod.Post, $"/api/v1/agents/{Uri.EscapeDataString(agent)}/pause", null, ct);
+                await indexAgent.PauseAgentAsync(agent, ct);
                 paused.Add(agent);
             }
             catch (DownstreamException ex) when (ex.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
@@ -55,7 +55,7 @@ public sealed class EmergencyService(
         {
             try
             {
-                await indexAgent.SendAsync(HttpMethod.Post, $"/api/v1/agents/{Uri.EscapeDataString(agent)}/resume", null, ct);
+                await indexAgent.ResumeAgentAsync(agent, ct);
                 resumed.Add(agent);
             }
             catch (DownstreamException ex) when (ex.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound)

@@ -26,7 +26,6 @@ public static class OperationsApi
 
     public sealed record SpawnResponse(IReadOnlyList<string> AgentIds, double? InitialDiversity, long TokensAllocated);
 
-    public sealed record ArchiveRequest(int? OlderThanDays, int? MinUsage);
 
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
     {
@@ -55,8 +54,7 @@ public static class OperationsApi
     {
         var budget = await economy.GetBudgetAsync(ct);
         var usage = await economy.GetUsageAsync(24 * 365, ct);
-        var patterns = await indexAgent.SendAsync(HttpMethod.Get, "/api/v1/patterns?limit=1", null, ct);
-        var patternCount = patterns.TryGetProperty("total", out var total) ? total.GetInt32() : 0;
+        var patternCount = (int)await indexAgent.CountPatternsAsync(ct);
         var agents = (await indexAgent.ListAgentsAsync(null, 1, 0, ct)).Total;
         return TypedResults.Ok(new TokenMetricsResponse(
             budget.GlobalBudget, budget.Allocated, budget.Consumed, budget.GlobalBudget - budget.Consumed - budget.Reserved,
@@ -111,12 +109,10 @@ public static class OperationsApi
         return TypedResults.Created("/api/v1/population/status", new SpawnResponse(ids, diversity, allocated));
     }
 
-    private static async Task<Results<Ok<JsonElement>, ValidationProblem>> ArchivePatternsAsync(ArchiveRequest request, IndexAgentClient indexAgent, CancellationToken ct)
+    private static async Task<Results<Ok<ArchiveResponse>, ValidationProblem>> ArchivePatternsAsync(ArchiveRequest request, IndexAgentClient indexAgent, CancellationToken ct)
     {
         if (request.OlderThanDays is not >= 0) return Problems.Invalid("older_than_days", "older_than_days must be a non-negative integer");
         if (request.MinUsage is not >= 0) return Problems.Invalid("min_usage", "min_usage must be a non-negative integer");
-        var result = await indexAgent.SendAsync(HttpMethod.Post, "/api/v1/patterns/archive",
-            new { older_than_days = request.OlderThanDays, min_usage = request.MinUsage }, ct);
-        return TypedResults.Ok(result);
+        return TypedResults.Ok(await indexAgent.ArchivePatternsAsync(request.OlderThanDays.Value, request.MinUsage.Value, ct));
     }
 }

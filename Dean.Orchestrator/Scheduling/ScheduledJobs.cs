@@ -24,8 +24,9 @@ public sealed class ScheduledJobs(
     [DisableConcurrentExecution(timeoutInSeconds: 600)]
     public async Task PatternDiscoveryAsync(CancellationToken ct)
     {
-        var discovered = await indexAgent.SendAsync(HttpMethod.Post, "/api/v1/patterns/discover", new { }, ct);
-        logger.LogInformation("dean_pattern_discovery: {Result}", discovered);
+        var discovered = await indexAgent.DiscoverPatternsAsync(ct);
+        logger.LogInformation("dean_pattern_discovery: {Scanned} changes scanned, {Discovered} new patterns, {Reused} seen before",
+            discovered.Scanned, discovered.Discovered, discovered.Reused);
     }
 
     [AutomaticRetry(Attempts = 2)]
@@ -33,9 +34,9 @@ public sealed class ScheduledJobs(
     public async Task SystemMaintenanceAsync(CancellationToken ct)
     {
         var expired = await economy.ExpireReservationsAsync(ct);
-        var pruned = await indexAgent.SendAsync(HttpMethod.Post, "/api/v1/maintenance/prune-worktrees", new { }, ct);
-        logger.LogInformation("dean_system_maintenance: {Expired} reservations expired ({Tokens} tokens released); worktrees {Pruned}",
-            expired.Expired, expired.ReleasedTokens, pruned);
+        var pruned = await indexAgent.PruneWorktreesAsync(ct);
+        logger.LogInformation("dean_system_maintenance: {Expired} reservations expired ({Tokens} tokens released); {Count} orphaned worktrees pruned",
+            expired.Expired, expired.ReleasedTokens, pruned.Pruned.Count);
     }
 
     /// <summary>Keeps the free population (agents in no running cycle) within the constraint's size range.</summary>
@@ -55,7 +56,7 @@ public sealed class ScheduledJobs(
         }
         foreach (var id in plan.Retire)
         {
-            await indexAgent.SendAsync(HttpMethod.Delete, $"/api/v1/agents/{id}", null, ct);
+            await indexAgent.RetireAgentAsync(id, ct);
             logger.LogInformation("dean_population_manager: retired {AgentId}", id);
         }
         logger.LogInformation("dean_population_manager: {Active} active, spawned {Spawned}, retired {Retired}", active.Count, plan.Spawn, plan.Retire.Count);
@@ -76,8 +77,7 @@ public sealed class ScheduledJobs(
         var accepted = 0;
         foreach (var agent in agents)
         {
-            var response = await indexAgent.SendAsync(HttpMethod.Post, $"/api/v1/agents/{agent.Id}/evolve", new { }, ct);
-            if (response.TryGetProperty("accepted", out var a) && a.GetBoolean()) accepted++;
+            if ((await indexAgent.EvolveOutsideCycleAsync(agent.Id, ct)).Accepted) accepted++;
         }
         logger.LogInformation("dean_agent_evolution: {Steps} steps, {Accepted} accepted", agents.Count, accepted);
     }
