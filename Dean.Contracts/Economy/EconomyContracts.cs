@@ -15,7 +15,7 @@ public sealed record ReturnRequest(string? AgentId, string? To, string? Idempote
 
 public sealed record ReturnResponse(string AgentId, long Returned, string To, long AgentAllocated, long Consumed, long Reserved);
 
-public sealed record AgentResponse(string AgentId, long Allocated, long Consumed, long Reserved, long Remaining, double Efficiency,
+public sealed record AccountResponse(string AgentId, long Allocated, long Consumed, long Reserved, long Remaining, double Efficiency,
     string Status, string Source, long Suballocated, double ValueGenerated, DateTimeOffset LastActivityAt);
 
 public sealed record LedgerRow(long Id, string AgentId, string Type, long Amount, long BalanceBefore, long BalanceAfter,

@@ -6,10 +6,10 @@ namespace Dean.Economy.Accounts;
 /// <summary>Read-only views of accounts and the ledger.</summary>
 public sealed class AccountQueries(NpgsqlDataSource db, TimeProvider time)
 {
-    public async Task<AgentResponse?> AgentAsync(string id, CancellationToken ct)
+    public async Task<AccountResponse?> AgentAsync(string id, CancellationToken ct)
     {
         var a = await AccountStore.FindAsync(db, id, ct);
-        return a is null ? null : new AgentResponse(a.AccountId, a.Allocated, a.Consumed, a.Reserved, a.Unused, a.Efficiency,
+        return a is null ? null : new AccountResponse(a.AccountId, a.Allocated, a.Consumed, a.Reserved, a.Unused, a.Efficiency,
             StatusOf(a, time.GetUtcNow().UtcDateTime), a.Source, a.Suballocated, a.ValueGenerated, Utc(a.LastActivityAt));
     }
 

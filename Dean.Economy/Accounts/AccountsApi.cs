@@ -55,7 +55,7 @@ public static class AccountsApi
         return (await accounts.ReturnAsync(agentId, to, key, ct)).ToOk();
     }
 
-    private static async Task<Results<Ok<AgentResponse>, ProblemHttpResult>> GetAgentAsync(string agentId, AccountQueries queries, CancellationToken ct) =>
+    private static async Task<Results<Ok<AccountResponse>, ProblemHttpResult>> GetAgentAsync(string agentId, AccountQueries queries, CancellationToken ct) =>
         await queries.AgentAsync(agentId, ct) is { } agent ? TypedResults.Ok(agent) : Problems.NotFound($"agent {agentId} has no allocation");
 
     private static async Task<Results<Ok<TransactionsResponse>, ValidationProblem>> TransactionsAsync(

@@ -43,6 +43,6 @@ public static class AgentPauseApi
         }
         await registry.SetAsync(id, to);
         await agents.RefreshActiveGaugeAsync(ct);
-        return TypedResults.Ok(AgentResponse.From((await store.FindAsync(id, ct))!));
+        return TypedResults.Ok(AgentContractMapping.ToResponse((await store.FindAsync(id, ct))!));
     }
 }

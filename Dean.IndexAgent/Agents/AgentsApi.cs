@@ -10,58 +10,6 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Dean.IndexAgent.Agents;
 
-public sealed record TokenBudget(long Total, long Used, long Remaining);
-
-public sealed record AgentResponse(
-    string Id, string Name, string Goal, string Target, string Status, TokenBudget TokenBudget, double? Fitness, int Generation, int Level,
-    Genome Genome, IReadOnlyList<string> ParentIds, string WorktreePath, string Branch, string BaseCommit, string HeadCommit,
-    double TokenEfficiency, double? DiversityScore, string? CycleId, string? RetirementReason, int Steps,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? RetiredAt)
-{
-    public static AgentResponse From(Agent a) => new(a.Id, a.Name, a.Goal, a.Target, a.Status, new TokenBudget(a.TokenBudget, a.TokensUsed, a.TokensRemaining),
-        a.Fitness, a.Generation, a.Level, a.Genome, a.ParentIds, a.WorktreePath, a.Branch, a.BaseCommit, a.HeadCommit, a.TokenEfficiency,
-        a.DiversityScore, a.CycleId, a.RetirementReason, a.Steps, a.CreatedAt, a.UpdatedAt, a.RetiredAt);
-}
-
-public sealed record AgentListResponse(IReadOnlyList<AgentResponse> Agents, long Total, int Limit, int Offset);
-
-/// <remarks>Every field is optional (defaults apply), which the defaults here say to the OpenAPI document.</remarks>
-public sealed record CreateAgentRequest(string? Goal = null, string? Target = null, long? TokenBudget = null, Genome? Genome = null, string? Name = null,
-    string[]? ParentIds = null, string? CycleId = null, string? Priority = null, int? Level = null);
-
-public sealed record RetireResponse(AgentResponse Agent, long TokensReturned);
-
-/// <summary>The answer of one step; ids are strings in the API (the database's bigint is an implementation detail).</summary>
-public sealed record EvolveResponse(
-    string CandidateId, string AgentId, bool Accepted, double? Score, double? PreviousFitness, double? Fitness, long TokensUsed, long TokensReserved,
-    long TokensRemaining, long EvaluationMs, long DurationMs, string Reason, string Evaluation, string Operator, string EditKind, string Description,
-    DiffStats DiffStats, string? Commit, string? Feedback, int Seed, string? CycleId, int Generation, StepTimings TimingsMs)
-{
-    public static EvolveResponse From(StepOutcome o)
-    {
-        var c = o.Candidate;
-        return new(c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), c.AgentId, c.Accepted, c.Score, c.PreviousFitness, o.Fitness, c.TokensUsed, c.TokensReserved, o.TokensRemaining, c.EvaluationMs,
-            c.DurationMs, c.Reason, c.Evaluation, c.Operator, c.EditKind, c.Description, new DiffStats(c.FilesChanged, c.LinesAdded, c.LinesRemoved),
-            c.CommitSha, c.Feedback, c.Seed, c.CycleId, c.Generation, Round(o.Timings));
-    }
-
-    private static StepTimings Round(StepTimings t) => new(Math.Round(t.Prepare, 2), Math.Round(t.Reserve, 2), Math.Round(t.Propose, 2),
-        Math.Round(t.Evaluate, 2), Math.Round(t.Settle, 2), Math.Round(t.Finish, 2), Math.Round(t.Record, 2));
-}
-
-public sealed record CandidateResponse(
-    string Id, string AgentId, string? CycleId, int Generation, string Operator, string EditKind, string Description, int Seed, string Diff,
-    DiffStats DiffStats, long TokensReserved, long TokensUsed, long EvaluationMs, long DurationMs, double? Score, double? PreviousFitness,
-    JsonElement? Metrics, string? Feedback, string Evaluation, bool Accepted, string Reason, string? Commit, DateTimeOffset CreatedAt)
-{
-    public static CandidateResponse From(Candidate c) => new(c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), c.AgentId, c.CycleId, c.Generation, c.Operator, c.EditKind, c.Description, c.Seed, c.Diff,
-        new DiffStats(c.FilesChanged, c.LinesAdded, c.LinesRemoved), c.TokensReserved, c.TokensUsed, c.EvaluationMs, c.DurationMs, c.Score,
-        c.PreviousFitness, c.Metrics is null ? null : JsonDocument.Parse(c.Metrics).RootElement.Clone(), c.Feedback, c.Evaluation, c.Accepted, c.Reason,
-        c.CommitSha, c.CreatedAt);
-}
-
-public sealed record CandidateListResponse(string AgentId, IReadOnlyList<CandidateResponse> Candidates, long Total, int Limit, int Offset);
-
 public sealed record LineageNode(string Id, string Name, string Status, int Generation, double? Fitness, IReadOnlyList<string> ParentIds)
 {
     public static LineageNode From(Agent a) => new(a.Id, a.Name, a.Status, a.Generation, a.Fitness, a.ParentIds);
@@ -108,17 +56,17 @@ public static class AgentsApi
         if (offset is < 0) return Problems.Invalid("offset", "offset must not be negative");
         if (status is not null && !AgentStatus.All.Contains(status)) return Problems.Invalid("status", $"status must be one of {string.Join(", ", AgentStatus.All)}");
         var (agents, total) = await store.ListAsync(status, limit ?? 50, offset ?? 0, ct);
-        return TypedResults.Ok(new AgentListResponse(agents.Select(AgentResponse.From).ToList(), total, limit ?? 50, offset ?? 0));
+        return TypedResults.Ok(new AgentListResponse(agents.Select(AgentContractMapping.ToResponse).ToList(), total, limit ?? 50, offset ?? 0));
     }
 
     private static async Task<Results<Ok<AgentResponse>, ProblemHttpResult>> GetAsync(string id, AgentStore store, CancellationToken ct) =>
-        await store.FindAsync(id, ct) is { } agent ? TypedResults.Ok(AgentResponse.From(agent)) : Problems.NotFound($"agent '{id}'");
+        await store.FindAsync(id, ct) is { } agent ? TypedResults.Ok(AgentContractMapping.ToResponse(agent)) : Problems.NotFound($"agent '{id}'");
 
     private static async Task<Results<Created<AgentResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(CreateAgentRequest request, AgentService agents, CancellationToken ct) =>
         await agents.SpawnAsync(new SpawnRequest(request.Goal, request.Target, request.TokenBudget, request.Genome, request.Name, request.ParentIds,
                 request.CycleId, request.Priority, request.Level), ct) switch
         {
-            SpawnResult.Created created => TypedResults.Created($"/api/v1/agents/{created.Agent.Id}", AgentResponse.From(created.Agent)),
+            SpawnResult.Created created => TypedResults.Created($"/api/v1/agents/{created.Agent.Id}", AgentContractMapping.ToResponse(created.Agent)),
             SpawnResult.Invalid invalid => Problems.Invalid(invalid.Errors),
             SpawnResult.BudgetExceeded refused => Problems.BudgetExceeded(refused.Detail),
             _ => throw new InvalidOperationException(),
@@ -127,7 +75,7 @@ public static class AgentsApi
     private static async Task<Results<Ok<RetireResponse>, ProblemHttpResult>> RetireAsync(string id, string? reason, AgentService agents, CancellationToken ct) =>
         await agents.RetireAsync(id, reason, ct) switch
         {
-            RetireResult.Retired retired => TypedResults.Ok(new RetireResponse(AgentResponse.From(retired.Agent), retired.TokensReturned)),
+            RetireResult.Retired retired => TypedResults.Ok(new RetireResponse(AgentContractMapping.ToResponse(retired.Agent), retired.TokensReturned)),
             _ => Problems.NotFound($"agent '{id}'"),
         };
 
@@ -139,7 +87,7 @@ public static class AgentsApi
             return Problems.Forbidden("supplying pattern text needs the admin role");
         return await step.EvolveAsync(id, request ?? new EvolveRequest(null, null, null, null, null, null), ct) switch
         {
-            StepResult.Done done => TypedResults.Ok(EvolveResponse.From(done.Outcome)),
+            StepResult.Done done => TypedResults.Ok(AgentContractMapping.ToResponse(done.Outcome)),
             StepResult.Invalid invalid => Problems.Invalid(invalid.Errors),
             StepResult.NotActive notActive => Problems.Conflict(ProblemTypes.AgentNotActive, $"agent '{id}' is {notActive.Status}"),
             StepResult.BudgetExhausted exhausted => Problems.BudgetExceeded($"agent '{id}' is budget_exhausted: {exhausted.Detail}"),
@@ -154,7 +102,7 @@ public static class AgentsApi
         if (offset is < 0) return Problems.Invalid("offset", "offset must not be negative");
         if (await store.FindAsync(id, ct) is null) return Problems.NotFound($"agent '{id}'");
         var (candidates, total) = await store.CandidatesAsync(id, limit ?? 100, offset ?? 0, ct);
-        return TypedResults.Ok(new CandidateListResponse(id, candidates.Select(CandidateResponse.From).ToList(), total, limit ?? 100, offset ?? 0));
+        return TypedResults.Ok(new CandidateListResponse(id, candidates.Select(AgentContractMapping.ToResponse).ToList(), total, limit ?? 100, offset ?? 0));
     }
 
     private static async Task<Results<Ok<LineageResponse>, ProblemHttpResult>> LineageAsync(string id, AgentStore store, CancellationToken ct)

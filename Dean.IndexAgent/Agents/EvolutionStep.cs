@@ -17,9 +17,6 @@ public sealed record PatternInput(string? Id, string? Before, string? After);
 public sealed record EvolveRequest(string? Operator, int? Seed, string? CycleId, int? Generation, string? CrossoverWith, IReadOnlyList<PatternInput>? Patterns,
     bool? RedrawKnownPrograms = null);
 
-/// <summary>Where a step's time went, in milliseconds (for the overhead benchmark and for diagnosing slow steps).</summary>
-public sealed record StepTimings(double Prepare, double Reserve, double Propose, double Evaluate, double Settle, double Finish, double Record);
-
 public sealed record StepOutcome(Candidate Candidate, double? Fitness, long TokensRemaining, StepTimings Timings);
 
 public abstract record StepResult

@@ -39,12 +39,12 @@ public sealed class EconomyClient(HttpClient http)
     public async Task<long> ReturnUnusedAsync(string agentId, string idempotencyKey, CancellationToken ct) =>
         (await PostAsync<ReturnResponse>("/api/v1/economy/return", new ReturnRequest(agentId, null, idempotencyKey), ct)).Returned;
 
-    public async Task<AgentResponse?> GetAccountAsync(string agentId, CancellationToken ct)
+    public async Task<AccountResponse?> GetAccountAsync(string agentId, CancellationToken ct)
     {
         using var response = await http.GetAsync($"/api/v1/economy/agents/{Uri.EscapeDataString(agentId)}", ct);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
         await EnsureAsync(response, ct);
-        return await response.Content.ReadFromJsonAsync<AgentResponse>(Json, ct);
+        return await response.Content.ReadFromJsonAsync<AccountResponse>(Json, ct);
     }
 
     public async Task<EvolutionConstraints> GetConstraintsAsync(CancellationToken ct)

@@ -2,12 +2,6 @@ using System.Text;
 
 namespace Dean.IndexAgent.Operators;
 
-public sealed record DiffStats(int FilesChanged, int LinesAdded, int LinesRemoved)
-{
-    public static readonly DiffStats Empty = new(0, 0, 0);
-    public DiffStats Add(DiffStats other) => new(FilesChanged + other.FilesChanged, LinesAdded + other.LinesAdded, LinesRemoved + other.LinesRemoved);
-}
-
 /// <summary>
 /// A change rendered as a unified diff, and its line counts. The edit script is <see cref="Patterns.LineDiff"/>'s
 /// (Myers, the one line diff of the service); lines are split on <c>\n</c> exactly as stored, so a diff round-trips.

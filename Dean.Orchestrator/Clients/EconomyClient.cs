@@ -21,12 +21,12 @@ public sealed class EconomyClient(HttpClient http)
 
     public Task<UsageResponse> GetUsageAsync(int hours, CancellationToken ct) => GetAsync<UsageResponse>($"/api/v1/economy/usage?hours={hours}", ct);
 
-    public async Task<AgentResponse?> GetAccountAsync(string accountId, CancellationToken ct)
+    public async Task<AccountResponse?> GetAccountAsync(string accountId, CancellationToken ct)
     {
         using var response = await http.GetAsync($"/api/v1/economy/agents/{Uri.EscapeDataString(accountId)}", ct);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
         await DownstreamException.ThrowIfFailedAsync(response, ct);
-        return await response.Content.ReadFromJsonAsync<AgentResponse>(Json, ct);
+        return await response.Content.ReadFromJsonAsync<AccountResponse>(Json, ct);
     }
 
     public Task<ValidationResponse> ValidateAsync(int populationSize, int generations, long tokenBudget, double? currentDiversity, CancellationToken ct) =>

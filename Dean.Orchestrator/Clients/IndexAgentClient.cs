@@ -9,46 +9,45 @@ public sealed class IndexAgentClient(HttpClient http)
 {
     private static readonly JsonSerializerOptions Json = Microsoft.Extensions.Hosting.Extensions.DeanJson;
 
-    public sealed record TokenBudget(long Total, long Used, long Remaining);
-
-    public sealed record Agent(string Id, string Name, string Status, TokenBudget TokenBudget, double? Fitness, int Generation, string? Target, double? TokenEfficiency);
-
-    public sealed record AgentPage(IReadOnlyList<Agent> Agents, int Total, int Limit, int Offset);
-
     /// <summary>The <c>evaluation</c> of a step that was refused before anything ran.</summary>
     public const string SkippedEvaluation = "skipped";
 
+    /// <summary>
+    /// The client's reading of a step: the fields of the server's <see cref="EvolveResponse"/> a cycle records, or a step
+    /// refused before anything ran (<see cref="SkippedEvaluation"/>), which has no EvolveResponse. The contract test checks
+    /// that every field here is one the server sends.
+    /// </summary>
     public sealed record StepResult(string? CandidateId, bool Accepted, double? Score, double? PreviousFitness, long TokensUsed, long EvaluationMs, string? Reason,
         string? EditKind = null, string? Evaluation = null);
 
-    public async Task<Agent> CreateAgentAsync(string goal, string? target, long tokenBudget, string? cycleId, CancellationToken ct)
+    public async Task<AgentResponse> CreateAgentAsync(string goal, string? target, long tokenBudget, string? cycleId, CancellationToken ct)
     {
         using var response = await http.PostAsJsonAsync("/api/v1/agents",
             new { goal, target, token_budget = tokenBudget, cycle_id = cycleId }, Json, ct);
         await DownstreamException.ThrowIfFailedAsync(response, ct);
-        return (await response.Content.ReadFromJsonAsync<Agent>(Json, ct))!;
+        return (await response.Content.ReadFromJsonAsync<AgentResponse>(Json, ct))!;
     }
 
-    public async Task<Agent?> GetAgentAsync(string id, CancellationToken ct)
+    public async Task<AgentResponse?> GetAgentAsync(string id, CancellationToken ct)
     {
         using var response = await http.GetAsync($"/api/v1/agents/{Uri.EscapeDataString(id)}", ct);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
         await DownstreamException.ThrowIfFailedAsync(response, ct);
-        return await response.Content.ReadFromJsonAsync<Agent>(Json, ct);
+        return await response.Content.ReadFromJsonAsync<AgentResponse>(Json, ct);
     }
 
-    public async Task<AgentPage> ListAgentsAsync(string? status, int limit, int offset, CancellationToken ct)
+    public async Task<AgentListResponse> ListAgentsAsync(string? status, int limit, int offset, CancellationToken ct)
     {
         var query = $"/api/v1/agents?limit={limit}&offset={offset}" + (status is null ? "" : $"&status={Uri.EscapeDataString(status)}");
         using var response = await http.GetAsync(query, ct);
         await DownstreamException.ThrowIfFailedAsync(response, ct);
-        return (await response.Content.ReadFromJsonAsync<AgentPage>(Json, ct))!;
+        return (await response.Content.ReadFromJsonAsync<AgentListResponse>(Json, ct))!;
     }
 
     /// <summary>Every agent (of <paramref name="status"/>, when given), read page by page at the API's largest page.</summary>
-    public async Task<List<Agent>> ListAllAgentsAsync(string? status, CancellationToken ct)
+    public async Task<List<AgentResponse>> ListAllAgentsAsync(string? status, CancellationToken ct)
     {
-        var all = new List<Agent>();
+        var all = new List<AgentResponse>();
         for (var offset = 0; ; offset += Paging.MaxLimit)
         {
             var page = await ListAgentsAsync(status, Paging.MaxLimit, offset, ct);
@@ -57,18 +56,13 @@ public sealed class IndexAgentClient(HttpClient http)
         }
     }
 
-    public sealed record Candidate(string Id, string? CycleId, int? Generation, bool Accepted, double? Score, long TokensUsed, string? Reason,
-        string? EditKind = null, string? Evaluation = null);
-
-    private sealed record CandidatePage(IReadOnlyList<Candidate> Candidates, int Total);
-
     /// <summary>The agent's candidate of (cycle, generation) among its most recent ones, if that step already happened.</summary>
-    public async Task<Candidate?> FindCandidateAsync(string agentId, string cycleId, int generation, CancellationToken ct)
+    public async Task<CandidateResponse?> FindCandidateAsync(string agentId, string cycleId, int generation, CancellationToken ct)
     {
         const int Window = 50;
         var path = $"/api/v1/agents/{Uri.EscapeDataString(agentId)}/candidates";
-        var head = (await http.GetFromJsonAsync<CandidatePage>($"{path}?limit=1&offset=0", Json, ct))!;
-        var recent = (await http.GetFromJsonAsync<CandidatePage>($"{path}?limit={Window}&offset={Math.Max(0, head.Total - Window)}", Json, ct))!;
+        var head = (await http.GetFromJsonAsync<CandidateListResponse>($"{path}?limit=1&offset=0", Json, ct))!;
+        var recent = (await http.GetFromJsonAsync<CandidateListResponse>($"{path}?limit={Window}&offset={Math.Max(0, head.Total - Window)}", Json, ct))!;
         return recent.Candidates.LastOrDefault(c => c.CycleId == cycleId && c.Generation == generation);
     }
 

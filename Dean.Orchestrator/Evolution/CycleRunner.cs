@@ -111,7 +111,7 @@ public sealed class CycleRunner(
         var startedAt = time.GetUtcNow().UtcDateTime;
         await PublishAsync(cycle, "generation_started", CycleStatus.Running, generation);
         var done = (await cycles.StepsAsync(cycle.Id, generation, ct)).Select(s => s.AgentId).ToHashSet();
-        var agents = new List<IndexAgentClient.Agent>();
+        var agents = new List<AgentResponse>();
         foreach (var id in cycle.PopulationIds)
         {
             // budget_exhausted agents are funded below like the others; a funded step makes them active again.
@@ -132,11 +132,11 @@ public sealed class CycleRunner(
         // (children, forks) shares what is left rather than what the cycle started with.
         var poolLeft = (await economy.GetAccountAsync(cycle.Pool, ct))?.Remaining ?? 0;
         var generationsLeft = cycle.TotalGenerations - generation + 1;
-        var funded = new List<IndexAgentClient.Agent>();
+        var funded = new List<AgentResponse>();
         foreach (var agent in agents.Where(a => !done.Contains(a.Id)))
         {
             var target = CycleArithmetic.GenerationAllocation(poolLeft, Math.Max(1, agents.Count), generationsLeft,
-                agent.TokenEfficiency ?? 0, constraints.TokenLimitPerGeneration, constraints.MaxTokensPerAgent);
+                agent.TokenEfficiency, constraints.TokenLimitPerGeneration, constraints.MaxTokensPerAgent);
             // The Economy's account is the budget's truth (the IndexAgent's copy catches up at the agent's next step).
             var remaining = (await economy.GetAccountAsync(agent.Id, ct))?.Remaining ?? 0;
             var topUp = CycleArithmetic.TopUp(target, remaining);

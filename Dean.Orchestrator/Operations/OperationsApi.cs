@@ -55,7 +55,7 @@ public static class OperationsApi
         var budget = await economy.GetBudgetAsync(ct);
         var usage = await economy.GetUsageAsync(24 * 365, ct);
         var patternCount = (int)await indexAgent.CountPatternsAsync(ct);
-        var agents = (await indexAgent.ListAgentsAsync(null, 1, 0, ct)).Total;
+        var agents = (int)(await indexAgent.ListAgentsAsync(null, 1, 0, ct)).Total;
         return TypedResults.Ok(new TokenMetricsResponse(
             budget.GlobalBudget, budget.Allocated, budget.Consumed, budget.GlobalBudget - budget.Consumed - budget.Reserved,
             budget.EfficiencyScore,

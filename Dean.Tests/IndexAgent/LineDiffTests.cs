@@ -1,3 +1,4 @@
+using Dean.Contracts.IndexAgent;
 using Dean.IndexAgent.Operators;
 
 namespace Dean.Tests.IndexAgent;

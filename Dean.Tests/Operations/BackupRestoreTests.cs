@@ -39,7 +39,7 @@ public sealed class BackupRestoreTests(DeanAppFixture fx, ITestOutputHelper outp
         var moved = await economy.PostAsJsonAsync("/api/v1/economy/allocate", new { agent_id = before, requested_tokens = 500, priority = "normal", idempotency_key = $"b-{Guid.NewGuid():N}" });
         Assert.True(moved.IsSuccessStatusCode, await moved.Content.ReadAsStringAsync());
         (await indexAgent.PostAsJsonAsync($"/api/v1/agents/{before}/evolve", new { seed = 7 })).EnsureSuccessStatusCode();
-        var redis = await ConnectionMultiplexer.ConnectAsync(await fx.ConnectionStringAsync("redis"));
+        await using var redis = await RedisAsync();
         await redis.GetDatabase().StringSetAsync("dean:test:stray", "created after the backup");
         Assert.NotEqual(snapshot, await SnapshotAsync(targetPath));
 
@@ -116,6 +116,15 @@ public sealed class BackupRestoreTests(DeanAppFixture fx, ITestOutputHelper outp
     }
 
     /// <summary>Every backed-up table's full content (hashed), every Redis key's value, the agent branch heads.</summary>
+    /// <summary>A connection of the test's own, with time to spare on a loaded machine (the default 5 s has timed out here).</summary>
+    private async Task<ConnectionMultiplexer> RedisAsync()
+    {
+        var options = ConfigurationOptions.Parse(await fx.ConnectionStringAsync("redis"));
+        options.AbortOnConnectFail = false;
+        options.ConnectTimeout = options.AsyncTimeout = options.SyncTimeout = 30_000;
+        return await ConnectionMultiplexer.ConnectAsync(options);
+    }
+
     private async Task<Snapshot> SnapshotAsync(string targetPath)
     {
         await using var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(await fx.ConnectionStringAsync()) { Database = "agent_evolution" }.ConnectionString);
@@ -129,7 +138,7 @@ public sealed class BackupRestoreTests(DeanAppFixture fx, ITestOutputHelper outp
             await using var hash = db.CreateCommand($"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM public.\"{table}\" t");
             tables[table] = (string)(await hash.ExecuteScalarAsync())!;
         }
-        var redis = await ConnectionMultiplexer.ConnectAsync(await fx.ConnectionStringAsync("redis"));
+        await using var redis = await RedisAsync();
         var values = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var server in redis.GetServers())
             await foreach (var key in server.KeysAsync(pattern: "*"))

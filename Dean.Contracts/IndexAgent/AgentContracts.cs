@@ -1,0 +1,44 @@
+using System.Text.Json;
+using Dean.Contracts.Evolution;
+
+namespace Dean.Contracts.IndexAgent;
+
+// The IndexAgent's agents, steps and candidates: what it answers and the Orchestrator reads.
+
+public sealed record DiffStats(int FilesChanged, int LinesAdded, int LinesRemoved)
+{
+    public static readonly DiffStats Empty = new(0, 0, 0);
+    public DiffStats Add(DiffStats other) => new(FilesChanged + other.FilesChanged, LinesAdded + other.LinesAdded, LinesRemoved + other.LinesRemoved);
+}
+
+/// <summary>Where a step's time went, in milliseconds (for the overhead benchmark and for diagnosing slow steps).</summary>
+public sealed record StepTimings(double Prepare, double Reserve, double Propose, double Evaluate, double Settle, double Finish, double Record);
+
+public sealed record TokenBudget(long Total, long Used, long Remaining);
+
+public sealed record AgentResponse(
+    string Id, string Name, string Goal, string Target, string Status, TokenBudget TokenBudget, double? Fitness, int Generation, int Level,
+    Genome Genome, IReadOnlyList<string> ParentIds, string WorktreePath, string Branch, string BaseCommit, string HeadCommit,
+    double TokenEfficiency, double? DiversityScore, string? CycleId, string? RetirementReason, int Steps,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? RetiredAt);
+
+public sealed record AgentListResponse(IReadOnlyList<AgentResponse> Agents, long Total, int Limit, int Offset);
+
+/// <remarks>Every field is optional (defaults apply), which the defaults here say to the OpenAPI document.</remarks>
+public sealed record CreateAgentRequest(string? Goal = null, string? Target = null, long? TokenBudget = null, Genome? Genome = null, string? Name = null,
+    string[]? ParentIds = null, string? CycleId = null, string? Priority = null, int? Level = null);
+
+public sealed record RetireResponse(AgentResponse Agent, long TokensReturned);
+
+/// <summary>The answer of one step; ids are strings in the API (the database's bigint is an implementation detail).</summary>
+public sealed record EvolveResponse(
+    string CandidateId, string AgentId, bool Accepted, double? Score, double? PreviousFitness, double? Fitness, long TokensUsed, long TokensReserved,
+    long TokensRemaining, long EvaluationMs, long DurationMs, string Reason, string Evaluation, string Operator, string EditKind, string Description,
+    DiffStats DiffStats, string? Commit, string? Feedback, int Seed, string? CycleId, int Generation, StepTimings TimingsMs);
+
+public sealed record CandidateResponse(
+    string Id, string AgentId, string? CycleId, int Generation, string Operator, string EditKind, string Description, int Seed, string Diff,
+    DiffStats DiffStats, long TokensReserved, long TokensUsed, long EvaluationMs, long DurationMs, double? Score, double? PreviousFitness,
+    JsonElement? Metrics, string? Feedback, string Evaluation, bool Accepted, string Reason, string? Commit, DateTimeOffset CreatedAt);
+
+public sealed record CandidateListResponse(string AgentId, IReadOnlyList<CandidateResponse> Candidates, long Total, int Limit, int Offset);
