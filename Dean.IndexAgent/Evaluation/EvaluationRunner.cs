@@ -16,9 +16,13 @@ public sealed class EvaluationRunner
     private readonly IndexAgentOptions _options;
     private readonly IndexAgentMetrics _metrics;
 
-    public EvaluationRunner(IOptions<IndexAgentOptions> options, IndexAgentMetrics metrics)
+    public EvaluationRunner(IOptions<IndexAgentOptions> options, IndexAgentMetrics metrics, ILogger<EvaluationRunner>? logger = null)
     {
         _options = options.Value;
+        if (_options.Sandbox == SandboxMode.None)
+            logger?.LogWarning("IndexAgent:Sandbox=none: checks and evaluators run without isolation, as this service's user with its network and view of the machine");
+        else if (ProcessRunner.Refusal(_options.Sandbox, ProcessRunner.InPidNamespace) is { } refused)
+            logger?.LogError("Evaluations will be refused: {Reason}", refused);
         _metrics = metrics;
         _slots = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrentEvaluations));
     }
@@ -38,7 +42,7 @@ public sealed class EvaluationRunner
             for (var run = 0; run < Math.Max(1, task.Repeats); run++)
             {
                 var outcome = await ProcessRunner.RunAsync(worktree, task.Evaluate, TimeSpan.FromSeconds(task.TimeoutSeconds), _options.OutputCapBytes, cancellationToken,
-                    task.Limits, task.Network);
+                    task.Limits, task.Network, _options.Sandbox);
                 var once = EvaluationVerdict.FromProcess(outcome, task.Score);
                 _metrics.RecordEvaluation(once.Result, outcome.Duration);
                 runs.Add(once);
@@ -66,7 +70,7 @@ public sealed class EvaluationRunner
         var command = task.Check ?? ValidityGate.PythonParseCommand(changes, originals);
         if (command is null) return GateVerdict.NotChecked;
         using var activity = DeanMeters.ActivitySource.StartActivity("check");
-        var outcome = await ProcessRunner.RunAsync(worktree, command, TimeSpan.FromSeconds(task.TimeoutSeconds), _options.OutputCapBytes, cancellationToken, task.Limits, task.Network);
+        var outcome = await ProcessRunner.RunAsync(worktree, command, TimeSpan.FromSeconds(task.TimeoutSeconds), _options.OutputCapBytes, cancellationToken, task.Limits, task.Network, _options.Sandbox);
         var verdict = ValidityGate.Judge(outcome, builtIn: task.Check is null);
         if (!verdict.Passed) activity?.SetStatus(ActivityStatusCode.Error, verdict.Message);
         return verdict;

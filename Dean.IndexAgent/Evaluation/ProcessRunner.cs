@@ -5,6 +5,16 @@ using System.Text;
 
 namespace Dean.IndexAgent.Evaluation;
 
+/// <summary>How commands are isolated: <see cref="Namespaces"/> (the default) or, for development only, <see cref="None"/>.</summary>
+public enum SandboxMode
+{
+    /// <summary>Own PID namespace and <c>/proc</c>, no network unless the task allows it; refused where it cannot be made.</summary>
+    Namespaces,
+
+    /// <summary>No isolation at all (<c>IndexAgent:Sandbox=none</c>): the command runs as the IndexAgent's user with its view.</summary>
+    None,
+}
+
 /// <summary>What happened to one sandboxed command.</summary>
 public sealed record ProcessOutcome(int? ExitCode, bool TimedOut, TimeSpan Timeout, TimeSpan Duration, string Stdout, string Stderr, bool Truncated, string? StartError);
 
@@ -26,9 +36,11 @@ public static partial class ProcessRunner
 
     /// <param name="limits">The command's rlimits; <see cref="ProcessLimits.Default"/> when null.</param>
     /// <param name="network">Whether the command keeps the host's network; otherwise (with namespaces) it has none, not even loopback.</param>
+    /// <param name="sandbox">The isolation; a command is not started when <see cref="SandboxMode.Namespaces"/> cannot be had.</param>
     public static async Task<ProcessOutcome> RunAsync(string workingDirectory, string command, TimeSpan timeout, int outputCap, CancellationToken cancellationToken,
-        ProcessLimits? limits = null, bool network = false)
+        ProcessLimits? limits = null, bool network = false, SandboxMode sandbox = SandboxMode.Namespaces)
     {
+        if (Refusal(sandbox, InPidNamespace) is { } refused) return new ProcessOutcome(null, false, timeout, TimeSpan.Zero, "", "", false, refused);
         var start = new ProcessStartInfo("setsid")
         {
             WorkingDirectory = workingDirectory,
@@ -38,7 +50,7 @@ public static partial class ProcessRunner
             UseShellExecute = false,
         };
         foreach (var argument in (limits ?? ProcessLimits.Default).PrlimitArguments()) start.ArgumentList.Add(argument);
-        if (InPidNamespace)
+        if (sandbox == SandboxMode.Namespaces)
         {
             foreach (var argument in PidNamespacePrefix) start.ArgumentList.Add(argument);
             if (!network) start.ArgumentList.Add("--net");
@@ -99,7 +111,14 @@ public static partial class ProcessRunner
     // --kill-child: if unshare itself is killed, the kernel kills the namespace's init, and with it the namespace.
     private static readonly string[] PidNamespacePrefix = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"];
 
-    /// <summary>Whether commands run in their own PID namespace: probed once (it needs unshare and the right to create namespaces).</summary>
+    /// <summary>Why a command may not start under <paramref name="sandbox"/>, or null when it may.</summary>
+    public static string? Refusal(SandboxMode sandbox, bool namespacesAvailable) =>
+        sandbox == SandboxMode.Namespaces && !namespacesAvailable
+            ? "no sandbox: this machine cannot create PID and network namespaces (util-linux unshare, as root); " +
+              "IndexAgent:Sandbox=none runs evaluators without isolation, for development only"
+            : null;
+
+    /// <summary>Whether commands can run in their own PID namespace: probed once (it needs unshare and the right to create namespaces).</summary>
     public static bool InPidNamespace => PidNamespaceProbe.Value;
 
     private static readonly Lazy<bool> PidNamespaceProbe = new(() =>

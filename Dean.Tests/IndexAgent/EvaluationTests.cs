@@ -117,6 +117,31 @@ public sealed class ProcessRunnerTests
         }
     }
 
+    [Theory]
+    [InlineData(SandboxMode.Namespaces, false, true)]
+    [InlineData(SandboxMode.Namespaces, true, false)]
+    [InlineData(SandboxMode.None, false, false)]
+    [InlineData(SandboxMode.None, true, false)]
+    public void Without_namespaces_evaluations_are_refused_unless_the_sandbox_is_explicitly_none(SandboxMode mode, bool available, bool refused)
+    {
+        var reason = ProcessRunner.Refusal(mode, available);
+        Assert.Equal(refused, reason is not null);
+        if (refused) Assert.Contains("IndexAgent:Sandbox=none", reason);
+    }
+
+    [Fact]
+    public async Task With_the_sandbox_off_a_command_sees_the_machine_and_with_it_on_only_itself()
+    {
+        using var dir = new TempDirectory();
+        const string count = "echo processes=$(ls /proc | grep -c '^[0-9]')";
+        var off = await ProcessRunner.RunAsync(dir.Path, count, TimeSpan.FromSeconds(20), 4096, CancellationToken.None, sandbox: SandboxMode.None);
+        var on = await ProcessRunner.RunAsync(dir.Path, count, TimeSpan.FromSeconds(20), 4096, CancellationToken.None);
+        int Count(ProcessOutcome o) => int.Parse(System.Text.RegularExpressions.Regex.Match(o.Stdout, @"processes=(\d+)").Groups[1].Value);
+        // The host runs many processes (this test run alone holds several); the sandbox shows only its own few.
+        Assert.True(Count(off) > Count(on), $"off {Count(off)}, on {Count(on)}");
+        Assert.InRange(Count(on), 1, 10);
+    }
+
     [Fact]
     public async Task A_command_cannot_write_a_file_past_its_file_size_limit()
     {
