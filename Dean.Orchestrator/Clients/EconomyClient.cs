@@ -15,11 +15,11 @@ public sealed class EconomyClient(HttpClient http)
         public bool Refused => Granted is null;
     }
 
-    public Task<BudgetResponse> GetBudgetAsync(CancellationToken ct) => GetAsync<BudgetResponse>("/api/v1/economy/budget", ct);
+    public Task<BudgetResponse> GetBudgetAsync(CancellationToken ct) => http.GetDeanAsync<BudgetResponse>("/api/v1/economy/budget", ct);
 
-    public Task<EvolutionConstraints> GetConstraintsAsync(CancellationToken ct) => GetAsync<EvolutionConstraints>("/api/v1/evolution/constraints", ct);
+    public Task<EvolutionConstraints> GetConstraintsAsync(CancellationToken ct) => http.GetDeanAsync<EvolutionConstraints>("/api/v1/evolution/constraints", ct);
 
-    public Task<UsageResponse> GetUsageAsync(int hours, CancellationToken ct) => GetAsync<UsageResponse>($"/api/v1/economy/usage?hours={hours}", ct);
+    public Task<UsageResponse> GetUsageAsync(int hours, CancellationToken ct) => http.GetDeanAsync<UsageResponse>($"/api/v1/economy/usage?hours={hours}", ct);
 
     public async Task<AccountResponse?> GetAccountAsync(string accountId, CancellationToken ct)
     {
@@ -30,7 +30,7 @@ public sealed class EconomyClient(HttpClient http)
     }
 
     public Task<ValidationResponse> ValidateAsync(int populationSize, int generations, long tokenBudget, double? currentDiversity, CancellationToken ct) =>
-        PostAsync<ValidationResponse>("/api/v1/evolution/validate", new ValidateRequest(populationSize, generations, tokenBudget, null, currentDiversity), ct);
+        http.PostDeanAsync<ValidationResponse>("/api/v1/evolution/validate", new ValidateRequest(populationSize, generations, tokenBudget, null, currentDiversity), ct);
 
     /// <summary>Allocates to an account (an agent or <c>cycle:{id}</c>), optionally drawing from a pool; idempotent by key.</summary>
     public async Task<AllocationResult> AllocateAsync(string accountId, long tokens, string priority, string purpose, string? fromPool, string idempotencyKey, CancellationToken ct)
@@ -57,31 +57,17 @@ public sealed class EconomyClient(HttpClient http)
 
     /// <summary>A page of the ledger's rows older than <paramref name="before"/>, oldest first.</summary>
     public Task<LedgerPage> LedgerPageAsync(DateTimeOffset before, long afterId, int limit, CancellationToken ct) =>
-        GetAsync<LedgerPage>($"/api/v1/economy/ledger/export?before={Uri.EscapeDataString(before.UtcDateTime.ToString("O"))}&after_id={afterId}&limit={limit}", ct);
+        http.GetDeanAsync<LedgerPage>($"/api/v1/economy/ledger/export?before={Uri.EscapeDataString(before.UtcDateTime.ToString("O"))}&after_id={afterId}&limit={limit}", ct);
 
     public Task<PruneResponse> PruneLedgerAsync(long throughId, DateTimeOffset before, CancellationToken ct) =>
-        PostAsync<PruneResponse>("/api/v1/economy/ledger/prune", new PruneRequest(throughId, before), ct);
+        http.PostDeanAsync<PruneResponse>("/api/v1/economy/ledger/prune", new PruneRequest(throughId, before), ct);
 
-    public Task<DecayResponse> DecayAsync(CancellationToken ct) => PostAsync<DecayResponse>("/api/v1/economy/decay", new GovernanceRequest(null), ct);
+    public Task<DecayResponse> DecayAsync(CancellationToken ct) => http.PostDeanAsync<DecayResponse>("/api/v1/economy/decay", new GovernanceRequest(null), ct);
 
-    public Task<RebalanceResponse> RebalanceAsync(CancellationToken ct) => PostAsync<RebalanceResponse>("/api/v1/economy/rebalance", new GovernanceRequest(null), ct);
+    public Task<RebalanceResponse> RebalanceAsync(CancellationToken ct) => http.PostDeanAsync<RebalanceResponse>("/api/v1/economy/rebalance", new GovernanceRequest(null), ct);
 
-    public Task<ExpireResponse> ExpireReservationsAsync(CancellationToken ct) => PostAsync<ExpireResponse>("/api/v1/economy/reservations/expire", new { }, ct);
+    public Task<ExpireResponse> ExpireReservationsAsync(CancellationToken ct) => http.PostDeanAsync<ExpireResponse>("/api/v1/economy/reservations/expire", new { }, ct);
 
     public Task<ReleaseAllResponse> ReleaseAllReservationsAsync(CancellationToken ct) =>
-        PostAsync<ReleaseAllResponse>("/api/v1/economy/reservations/release-all", new { }, ct);
-
-    private async Task<T> GetAsync<T>(string path, CancellationToken ct)
-    {
-        using var response = await http.GetAsync(path, ct);
-        await DownstreamException.ThrowIfFailedAsync(response, ct);
-        return (await response.Content.ReadFromJsonAsync<T>(Json, ct))!;
-    }
-
-    private async Task<T> PostAsync<T>(string path, object body, CancellationToken ct)
-    {
-        using var response = await http.PostAsJsonAsync(path, body, Json, ct);
-        await DownstreamException.ThrowIfFailedAsync(response, ct);
-        return (await response.Content.ReadFromJsonAsync<T>(Json, ct))!;
-    }
+        http.PostDeanAsync<ReleaseAllResponse>("/api/v1/economy/reservations/release-all", new { }, ct);
 }

@@ -20,13 +20,8 @@ public sealed class IndexAgentClient(HttpClient http)
     public sealed record StepResult(string? CandidateId, bool Accepted, double? Score, double? PreviousFitness, long TokensUsed, long EvaluationMs, string? Reason,
         string? EditKind = null, string? Evaluation = null);
 
-    public async Task<AgentResponse> CreateAgentAsync(string goal, string? target, long tokenBudget, string? cycleId, CancellationToken ct)
-    {
-        using var response = await http.PostAsJsonAsync("/api/v1/agents",
-            new { goal, target, token_budget = tokenBudget, cycle_id = cycleId }, Json, ct);
-        await DownstreamException.ThrowIfFailedAsync(response, ct);
-        return (await response.Content.ReadFromJsonAsync<AgentResponse>(Json, ct))!;
-    }
+    public Task<AgentResponse> CreateAgentAsync(string goal, string? target, long tokenBudget, string? cycleId, CancellationToken ct)
+        => http.PostDeanAsync<AgentResponse>("/api/v1/agents", new CreateAgentRequest(goal, target, tokenBudget, CycleId: cycleId), ct);
 
     public async Task<AgentResponse?> GetAgentAsync(string id, CancellationToken ct)
     {
@@ -36,13 +31,9 @@ public sealed class IndexAgentClient(HttpClient http)
         return await response.Content.ReadFromJsonAsync<AgentResponse>(Json, ct);
     }
 
-    public async Task<AgentListResponse> ListAgentsAsync(string? status, int limit, int offset, CancellationToken ct)
-    {
-        var query = $"/api/v1/agents?limit={limit}&offset={offset}" + (status is null ? "" : $"&status={Uri.EscapeDataString(status)}");
-        using var response = await http.GetAsync(query, ct);
-        await DownstreamException.ThrowIfFailedAsync(response, ct);
-        return (await response.Content.ReadFromJsonAsync<AgentListResponse>(Json, ct))!;
-    }
+    public Task<AgentListResponse> ListAgentsAsync(string? status, int limit, int offset, CancellationToken ct)
+        => http.GetDeanAsync<AgentListResponse>(
+            $"/api/v1/agents?limit={limit}&offset={offset}" + (status is null ? "" : $"&status={Uri.EscapeDataString(status)}"), ct);
 
     /// <summary>Every agent (of <paramref name="status"/>, when given), read page by page at the API's largest page.</summary>
     public async Task<List<AgentResponse>> ListAllAgentsAsync(string? status, CancellationToken ct)
@@ -87,21 +78,13 @@ public sealed class IndexAgentClient(HttpClient http)
     }
 
     /// <param name="populationSize">The size the population is held at; <paramref name="explicitPopulation"/> when it is the count of a given list.</param>
-    public async Task<PopulationEvolveResponse> EvolvePopulationAsync(IReadOnlyList<string> populationIds, string cycleId, int generation, IReadOnlyList<int> caRules,
+    public Task<PopulationEvolveResponse> EvolvePopulationAsync(IReadOnlyList<string> populationIds, string cycleId, int generation, IReadOnlyList<int> caRules,
         double diversityThreshold, int populationSize, bool explicitPopulation, CancellationToken ct)
-    {
-        using var response = await http.PostAsJsonAsync("/api/v1/population/evolve", new PopulationEvolveRequest(
-            [.. populationIds], cycleId, generation, [.. caRules], diversityThreshold, populationSize, explicitPopulation), Json, ct);
-        await DownstreamException.ThrowIfFailedAsync(response, ct);
-        return (await response.Content.ReadFromJsonAsync<PopulationEvolveResponse>(Json, ct))!;
-    }
+        => http.PostDeanAsync<PopulationEvolveResponse>("/api/v1/population/evolve", new PopulationEvolveRequest(
+            [.. populationIds], cycleId, generation, [.. caRules], diversityThreshold, populationSize, explicitPopulation), ct);
 
-    public async Task<DiversityResponse> DiversityAsync(IReadOnlyList<string> populationIds, CancellationToken ct)
-    {
-        using var response = await http.PostAsJsonAsync("/api/v1/diversity/population", new DiversityRequest([.. populationIds]), Json, ct);
-        await DownstreamException.ThrowIfFailedAsync(response, ct);
-        return (await response.Content.ReadFromJsonAsync<DiversityResponse>(Json, ct))!;
-    }
+    public Task<DiversityResponse> DiversityAsync(IReadOnlyList<string> populationIds, CancellationToken ct)
+        => http.PostDeanAsync<DiversityResponse>("/api/v1/diversity/population", new DiversityRequest([.. populationIds]), ct);
 
     /// <summary>One step outside any cycle (the <c>dean_agent_evolution</c> job); refusals are skipped steps as in <see cref="EvolveAsync"/>.</summary>
     public async Task<StepResult> EvolveOutsideCycleAsync(string agentId, CancellationToken ct)
@@ -116,31 +99,17 @@ public sealed class IndexAgentClient(HttpClient http)
 
     public Task ResumeAgentAsync(string id, CancellationToken ct) => SendAsync(HttpMethod.Post, $"/api/v1/agents/{Uri.EscapeDataString(id)}/resume", ct);
 
-    public Task<DiscoverResponse> DiscoverPatternsAsync(CancellationToken ct) => PostAsync<DiscoverResponse>("/api/v1/patterns/discover", new { }, ct);
+    public Task<DiscoverResponse> DiscoverPatternsAsync(CancellationToken ct) => http.PostDeanAsync<DiscoverResponse>("/api/v1/patterns/discover", new { }, ct);
 
     public Task<ArchiveResponse> ArchivePatternsAsync(int olderThanDays, int minUsage, CancellationToken ct) =>
-        PostAsync<ArchiveResponse>("/api/v1/patterns/archive", new ArchiveRequest(olderThanDays, minUsage), ct);
+        http.PostDeanAsync<ArchiveResponse>("/api/v1/patterns/archive", new ArchiveRequest(olderThanDays, minUsage), ct);
 
-    public Task<WorktreePruneResponse> PruneWorktreesAsync(CancellationToken ct) => PostAsync<WorktreePruneResponse>("/api/v1/maintenance/prune-worktrees", new { }, ct);
+    public Task<WorktreePruneResponse> PruneWorktreesAsync(CancellationToken ct) => http.PostDeanAsync<WorktreePruneResponse>("/api/v1/maintenance/prune-worktrees", new { }, ct);
 
-    public Task<TargetListResponse> ListTargetsAsync(CancellationToken ct) => GetAsync<TargetListResponse>("/api/v1/targets", ct);
+    public Task<TargetListResponse> ListTargetsAsync(CancellationToken ct) => http.GetDeanAsync<TargetListResponse>("/api/v1/targets", ct);
 
     /// <summary>How many patterns the catalogue holds (archived ones included).</summary>
-    public async Task<long> CountPatternsAsync(CancellationToken ct) => (await GetAsync<PatternListResponse>("/api/v1/patterns?limit=1", ct)).Total;
-
-    private async Task<T> GetAsync<T>(string path, CancellationToken ct)
-    {
-        using var response = await http.GetAsync(path, ct);
-        await DownstreamException.ThrowIfFailedAsync(response, ct);
-        return (await response.Content.ReadFromJsonAsync<T>(Json, ct))!;
-    }
-
-    private async Task<T> PostAsync<T>(string path, object body, CancellationToken ct)
-    {
-        using var response = await http.PostAsJsonAsync(path, body, Json, ct);
-        await DownstreamException.ThrowIfFailedAsync(response, ct);
-        return (await response.Content.ReadFromJsonAsync<T>(Json, ct))!;
-    }
+    public async Task<long> CountPatternsAsync(CancellationToken ct) => (await http.GetDeanAsync<PatternListResponse>("/api/v1/patterns?limit=1", ct)).Total;
 
     private async Task SendAsync(HttpMethod method, string path, CancellationToken ct)
     {
