@@ -40,14 +40,10 @@ public static class AuthApi
     {
         if (string.IsNullOrWhiteSpace(request.Username)) return Problems.Invalid("username", "username is required");
         if (string.IsNullOrEmpty(request.Password)) return Problems.Invalid("password", "password is required");
-        var address = context.Connection.RemoteIpAddress;
-        if (throttle.IsBlocked(request.Username, address)) return TooManyFailures(throttle);
-        var user = await users.VerifyAsync(request.Username, request.Password, ct);
-        if (user is null)
-        {
-            throttle.RecordFailure(request.Username, address);
-            return Problems.Unauthorized("Unknown user or wrong password.");
-        }
+        var (blocked, user) = await throttle.AttemptAsync(request.Username, context.Connection.RemoteIpAddress,
+            () => users.VerifyAsync(request.Username, request.Password, ct));
+        if (blocked) return TooManyFailures(throttle);
+        if (user is null) return Problems.Unauthorized("Unknown user or wrong password.");
         return TypedResults.Ok(await IssueAsync(user, users, issuer, jwt.Value, ct));
     }
 
@@ -55,14 +51,10 @@ public static class AuthApi
         RefreshRequest request, HttpContext context, CredentialThrottle throttle, UserStore users, TokenIssuer issuer, IOptions<JwtOptions> jwt, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.RefreshToken)) return Problems.Invalid("refresh_token", "refresh_token is required");
-        var address = context.Connection.RemoteIpAddress;
-        if (throttle.IsBlocked(null, address)) return TooManyFailures(throttle);
-        var user = await users.RedeemRefreshTokenAsync(request.RefreshToken, ct);
-        if (user is null)
-        {
-            throttle.RecordFailure(null, address);
-            return Problems.Unauthorized("The refresh token is unknown, already used or expired.");
-        }
+        var (blocked, user) = await throttle.AttemptAsync(null, context.Connection.RemoteIpAddress,
+            () => users.RedeemRefreshTokenAsync(request.RefreshToken, ct));
+        if (blocked) return TooManyFailures(throttle);
+        if (user is null) return Problems.Unauthorized("The refresh token is unknown, already used or expired.");
         return TypedResults.Ok(await IssueAsync(user, users, issuer, jwt.Value, ct));
     }
 

@@ -38,18 +38,14 @@ public sealed class BasicAuthenticationHandler(IOptionsMonitor<AuthenticationSch
         var colon = decoded.IndexOf(':');
         if (colon <= 0) return AuthenticateResult.Fail("Malformed Basic credentials");
         var username = decoded[..colon];
-        var address = Context.Connection.RemoteIpAddress;
-        if (throttle.IsBlocked(username, address))
+        var (blocked, user) = await throttle.AttemptAsync(username, Context.Connection.RemoteIpAddress,
+            () => users.VerifyAsync(username, decoded[(colon + 1)..], Context.RequestAborted));
+        if (blocked)
         {
             Context.Items[Throttled] = true;
             return AuthenticateResult.Fail("Too many failed sign-ins");
         }
-        var user = await users.VerifyAsync(username, decoded[(colon + 1)..], Context.RequestAborted);
-        if (user is null)
-        {
-            throttle.RecordFailure(username, address);
-            return AuthenticateResult.Fail("Unknown user or wrong password");
-        }
+        if (user is null) return AuthenticateResult.Fail("Unknown user or wrong password");
         var identity = new ClaimsIdentity([new Claim(TokenIssuer.SubjectClaim, user.Username), new Claim(TokenIssuer.RoleClaim, user.Role)],
             SchemeName, TokenIssuer.SubjectClaim, TokenIssuer.RoleClaim);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));

@@ -33,12 +33,23 @@ public sealed class CredentialThrottle(IOptions<SignInOptions> options) : IDispo
 
     public TimeSpan Window => _options.Window;
 
-    /// <summary>Whether the user's or the address's failures have used up the window.</summary>
-    public bool IsBlocked(string? username, IPAddress? address) =>
+    /// <summary>
+    /// One sign-in attempt: <paramref name="verify"/> runs unless the user or the address is blocked, and a null answer
+    /// (wrong password, unknown refresh token) counts as a failure of both.
+    /// </summary>
+    public async Task<(bool Blocked, T? Signed)> AttemptAsync<T>(string? username, IPAddress? address, Func<Task<T?>> verify) where T : class
+    {
+        if (IsBlocked(username, address)) return (true, null);
+        var signed = await verify();
+        if (signed is null) RecordFailure(username, address);
+        return (false, signed);
+    }
+
+    private bool IsBlocked(string? username, IPAddress? address) =>
         (UserKey(username) is { } user && _users.GetStatistics(user) is { CurrentAvailablePermits: <= 0 })
         || _addresses.GetStatistics(AddressKey(address)) is { CurrentAvailablePermits: <= 0 };
 
-    public void RecordFailure(string? username, IPAddress? address)
+    private void RecordFailure(string? username, IPAddress? address)
     {
         if (UserKey(username) is { } user) _users.AttemptAcquire(user).Dispose();
         _addresses.AttemptAcquire(AddressKey(address)).Dispose();
