@@ -13,7 +13,7 @@ public static class AgentContractMapping
     {
         var c = o.Candidate;
         return new(c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), c.AgentId, c.Accepted, c.Score, c.PreviousFitness, o.Fitness, c.TokensUsed, c.TokensReserved, o.TokensRemaining, c.EvaluationMs,
-            c.DurationMs, c.Reason, c.Evaluation, c.Operator, c.EditKind, c.Description, new DiffStats(c.FilesChanged, c.LinesAdded, c.LinesRemoved),
+            c.DurationMs, c.Reason, c.Evaluation, c.Operator, c.EditKind, c.Description, Stats(c),
             c.CommitSha, c.Feedback, c.Seed, c.CycleId, c.Generation, Round(o.Timings));
     }
 
@@ -21,7 +21,9 @@ public static class AgentContractMapping
         Math.Round(t.Evaluate, 2), Math.Round(t.Settle, 2), Math.Round(t.Finish, 2), Math.Round(t.Record, 2));
 
     public static CandidateResponse ToResponse(this Candidate c) => new(c.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), c.AgentId, c.CycleId, c.Generation, c.Operator, c.EditKind, c.Description, c.Seed, c.Diff,
-        new DiffStats(c.FilesChanged, c.LinesAdded, c.LinesRemoved), c.TokensReserved, c.TokensUsed, c.EvaluationMs, c.DurationMs, c.Score,
+        Stats(c), c.TokensReserved, c.TokensUsed, c.EvaluationMs, c.DurationMs, c.Score,
         c.PreviousFitness, c.Metrics is null ? null : JsonDocument.Parse(c.Metrics).RootElement.Clone(), c.Feedback, c.Evaluation, c.Accepted, c.Reason,
         c.CommitSha, c.CreatedAt);
+
+    private static DiffStats Stats(Candidate c) => new(c.FilesChanged, c.LinesAdded, c.LinesRemoved);
 }

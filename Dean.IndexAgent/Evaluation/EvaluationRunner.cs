@@ -41,8 +41,7 @@ public sealed class EvaluationRunner
             var runs = new List<EvaluationVerdict>();
             for (var run = 0; run < Math.Max(1, task.Repeats); run++)
             {
-                var outcome = await ProcessRunner.RunAsync(worktree, task.Evaluate, TimeSpan.FromSeconds(task.TimeoutSeconds), _options.OutputCapBytes, cancellationToken,
-                    task.Limits, task.Network, _options.Sandbox);
+                var outcome = await RunAsync(worktree, task.Evaluate, task, cancellationToken);
                 var once = EvaluationVerdict.FromProcess(outcome, task.Score);
                 _metrics.RecordEvaluation(once.Result, outcome.Duration);
                 runs.Add(once);
@@ -70,9 +69,14 @@ public sealed class EvaluationRunner
         var command = task.Check ?? ValidityGate.PythonParseCommand(changes, originals);
         if (command is null) return GateVerdict.NotChecked;
         using var activity = DeanMeters.ActivitySource.StartActivity("check");
-        var outcome = await ProcessRunner.RunAsync(worktree, command, TimeSpan.FromSeconds(task.TimeoutSeconds), _options.OutputCapBytes, cancellationToken, task.Limits, task.Network, _options.Sandbox);
+        var outcome = await RunAsync(worktree, command, task, cancellationToken);
         var verdict = ValidityGate.Judge(outcome, builtIn: task.Check is null);
         if (!verdict.Passed) activity?.SetStatus(ActivityStatusCode.Error, verdict.Message);
         return verdict;
     }
+
+    /// <summary>One of the task's commands, under its timeout, limits and network, in this service's sandbox.</summary>
+    private Task<ProcessOutcome> RunAsync(string worktree, string command, TaskFile task, CancellationToken cancellationToken) =>
+        ProcessRunner.RunAsync(worktree, command, TimeSpan.FromSeconds(task.TimeoutSeconds), _options.OutputCapBytes, cancellationToken,
+            task.Limits, task.Network, _options.Sandbox);
 }

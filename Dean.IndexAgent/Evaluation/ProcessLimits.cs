@@ -13,8 +13,14 @@ public sealed record ProcessLimits(int CpuSeconds, int MemoryMb, int FileSizeMb,
     /// <summary>Safe defaults: room for an interpreter and its libraries, not for a runaway.</summary>
     public static ProcessLimits Default { get; } = new(CpuSeconds: 600, MemoryMb: 4096, FileSizeMb: 256, OpenFiles: 1024, Processes: 256);
 
-    private static readonly (string Key, int Max)[] Fields =
-        [("cpu_seconds", 86_400), ("memory_mb", 1_048_576), ("file_size_mb", 1_048_576), ("open_files", 1_048_576), ("processes", 65_536)];
+    private static readonly (string Key, int Max, Func<ProcessLimits, int, ProcessLimits> Set)[] Fields =
+    [
+        ("cpu_seconds", 86_400, (l, v) => l with { CpuSeconds = v }),
+        ("memory_mb", 1_048_576, (l, v) => l with { MemoryMb = v }),
+        ("file_size_mb", 1_048_576, (l, v) => l with { FileSizeMb = v }),
+        ("open_files", 1_048_576, (l, v) => l with { OpenFiles = v }),
+        ("processes", 65_536, (l, v) => l with { Processes = v }),
+    ];
 
     /// <summary>The <c>prlimit</c> arguments that set these limits on the command that follows them.</summary>
     public IEnumerable<string> PrlimitArguments()
@@ -38,11 +44,7 @@ public sealed record ProcessLimits(int CpuSeconds, int MemoryMb, int FileSizeMb,
             errors["limits"] = [$"{fileName}: limits must be an object with {string.Join(", ", Fields.Select(f => f.Key))}"];
             return Default;
         }
-        var values = new Dictionary<string, int>
-        {
-            ["cpu_seconds"] = Default.CpuSeconds, ["memory_mb"] = Default.MemoryMb, ["file_size_mb"] = Default.FileSizeMb,
-            ["open_files"] = Default.OpenFiles, ["processes"] = Default.Processes,
-        };
+        var parsed = Default;
         foreach (var property in limits.EnumerateObject())
         {
             var field = Fields.FirstOrDefault(f => f.Key == property.Name);
@@ -51,8 +53,8 @@ public sealed record ProcessLimits(int CpuSeconds, int MemoryMb, int FileSizeMb,
             else if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out var value) || value < 1 || value > field.Max)
                 errors[$"limits.{property.Name}"] = [$"{fileName}: limits.{property.Name} must be an integer from 1 to {field.Max}"];
             else
-                values[property.Name] = value;
+                parsed = field.Set(parsed, value);
         }
-        return new ProcessLimits(values["cpu_seconds"], values["memory_mb"], values["file_size_mb"], values["open_files"], values["processes"]);
+        return parsed;
     }
 }

@@ -21,11 +21,12 @@ public sealed record ProcessOutcome(int? ExitCode, bool TimedOut, TimeSpan Timeo
 /// <summary>
 /// Runs a shell command as a separate process in its own session (<c>setsid</c>), so that a timeout, a cancellation
 /// or the command's own end can kill its whole process tree with one signal to the group; keeps only the tail of
-/// its output (the verdict is the last line). Where the machine allows it (<see cref="InPidNamespace"/>), the shell is
-/// the init of its own PID namespace with its own <c>/proc</c> (util-linux <c>unshare</c>): when it ends or is killed the
-/// kernel ends everything in the namespace, a <c>setsid</c> daemon included, and the command sees no other process
-/// (nor the IndexAgent's environment through <c>/proc/$PPID/environ</c>); unless its task allows the network, it also gets
-/// an empty network namespace, so it reaches no database, no service and no other host.
+/// its output (the verdict is the last line). Under <see cref="SandboxMode.Namespaces"/> (refused where the machine
+/// cannot give them, <see cref="InPidNamespace"/>), the shell is the init of its own PID namespace with its own
+/// <c>/proc</c> (util-linux <c>unshare</c>): when it ends or is killed the kernel ends everything in the namespace, a
+/// <c>setsid</c> daemon included, and the command sees no other process (nor the IndexAgent's environment through
+/// <c>/proc/$PPID/environ</c>); unless its task allows the network, it also gets an empty network namespace, so it
+/// reaches no database, no service and no other host.
 /// </summary>
 public static partial class ProcessRunner
 {
