@@ -25,8 +25,8 @@ public sealed class IndexAgentOptions
     /// <summary>How many of the catalogue's patterns (most effective first) the diversity defence may hand to a population.</summary>
     public int DefencePatternOffers { get; set; } = 500;
 
-    /// <summary>How checks and evaluators are isolated (<c>IndexAgent:Sandbox</c>: <c>namespaces</c>, or <c>none</c> for development).</summary>
-    public Evaluation.SandboxMode Sandbox { get; set; } = Evaluation.SandboxMode.Namespaces;
+    /// <summary>How checks and evaluators are isolated (<c>IndexAgent:Sandbox</c>: <c>bubblewrap</c>, or <c>none</c> for development).</summary>
+    public Evaluation.SandboxMode Sandbox { get; set; } = Evaluation.SandboxMode.Bubblewrap;
 
     public string TargetsDirectory => Path.Combine(WorkspaceRoot, "targets");
     public string WorktreesDirectory => Path.Combine(WorkspaceRoot, "worktrees");

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what DEAN needs on a fresh Debian/Ubuntu machine, idempotently: PostgreSQL server binaries,
-# redis-server, git, python3, prometheus (and curl, jq for the runbook's commands). Sourced by run.sh and test.sh.
+# redis-server, git, python3, bubblewrap, prometheus (and curl, jq for the runbook's commands). Sourced by run.sh and test.sh.
 set -euo pipefail
 
 dean_missing_packages() {
@@ -11,6 +11,8 @@ dean_missing_packages() {
   command -v python3 >/dev/null || missing+=(python3)
   command -v curl >/dev/null || missing+=(curl)
   command -v jq >/dev/null || missing+=(jq)
+  # The evaluators' sandbox (DESIGN section 11).
+  command -v bwrap >/dev/null || missing+=(bubblewrap)
   # Prometheus and promtool: the AppHost's optional Prometheus, and the tests that run it and check the rules.
   command -v promtool >/dev/null || missing+=(prometheus)
   echo "${missing[@]:-}"

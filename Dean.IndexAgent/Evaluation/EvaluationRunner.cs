@@ -21,7 +21,7 @@ public sealed class EvaluationRunner
         _options = options.Value;
         if (_options.Sandbox == SandboxMode.None)
             logger?.LogWarning("IndexAgent:Sandbox=none: checks and evaluators run without isolation, as this service's user with its network and view of the machine");
-        else if (ProcessRunner.Refusal(_options.Sandbox, ProcessRunner.InPidNamespace) is { } refused)
+        else if (ProcessRunner.Refusal(_options.Sandbox, ProcessRunner.SandboxAvailable) is { } refused)
             logger?.LogError("Evaluations will be refused: {Reason}", refused);
         _metrics = metrics;
         _slots = new SemaphoreSlim(Math.Max(1, _options.MaxConcurrentEvaluations));
@@ -78,5 +78,5 @@ public sealed class EvaluationRunner
     /// <summary>One of the task's commands, under its timeout, limits and network, in this service's sandbox.</summary>
     private Task<ProcessOutcome> RunAsync(string worktree, string command, TaskFile task, CancellationToken cancellationToken) =>
         ProcessRunner.RunAsync(worktree, command, TimeSpan.FromSeconds(task.TimeoutSeconds), _options.OutputCapBytes, cancellationToken,
-            task.Limits, task.Network, _options.Sandbox);
+            task.Rules, _options.Sandbox);
 }

@@ -6,12 +6,13 @@ namespace Dean.IndexAgent.Evaluation;
 /// <summary>
 /// The resource limits of every command a target runs (its check and its evaluator), from <c>dean.json</c>
 /// <c>limits</c>, applied as rlimits with util-linux <c>prlimit</c>: CPU seconds, address space, the largest file it may
-/// write, open files, and processes. The process limit binds only for a non-root user (the kernel exempts root).
+/// write, open files, and processes (per sandbox uid: the kernel exempts root); and the size of the sandbox's private
+/// <c>/tmp</c> (a tmpfs: cgroups are not available to size disk use otherwise).
 /// </summary>
-public sealed record ProcessLimits(int CpuSeconds, int MemoryMb, int FileSizeMb, int OpenFiles, int Processes)
+public sealed record ProcessLimits(int CpuSeconds, int MemoryMb, int FileSizeMb, int OpenFiles, int Processes, int TmpMb = 256)
 {
     /// <summary>Safe defaults: room for an interpreter and its libraries, not for a runaway.</summary>
-    public static ProcessLimits Default { get; } = new(CpuSeconds: 600, MemoryMb: 4096, FileSizeMb: 256, OpenFiles: 1024, Processes: 256);
+    public static ProcessLimits Default { get; } = new(CpuSeconds: 600, MemoryMb: 4096, FileSizeMb: 256, OpenFiles: 1024, Processes: 256, TmpMb: 256);
 
     private static readonly (string Key, int Max, Func<ProcessLimits, int, ProcessLimits> Set)[] Fields =
     [
@@ -20,6 +21,7 @@ public sealed record ProcessLimits(int CpuSeconds, int MemoryMb, int FileSizeMb,
         ("file_size_mb", 1_048_576, (l, v) => l with { FileSizeMb = v }),
         ("open_files", 1_048_576, (l, v) => l with { OpenFiles = v }),
         ("processes", 65_536, (l, v) => l with { Processes = v }),
+        ("tmp_mb", 65_536, (l, v) => l with { TmpMb = v }),
     ];
 
     /// <summary>The <c>prlimit</c> arguments that set these limits on the command that follows them.</summary>

@@ -5,11 +5,11 @@ using System.Text;
 
 namespace Dean.IndexAgent.Evaluation;
 
-/// <summary>How commands are isolated: <see cref="Namespaces"/> (the default) or, for development only, <see cref="None"/>.</summary>
+/// <summary>How commands are isolated: <see cref="Bubblewrap"/> (the default) or, for development only, <see cref="None"/>.</summary>
 public enum SandboxMode
 {
-    /// <summary>Own PID namespace and <c>/proc</c>, no network unless the task allows it; refused where it cannot be made.</summary>
-    Namespaces,
+    /// <summary>The sandbox of DESIGN section 11 (<see cref="Evaluation.Bubblewrap"/>); refused where it cannot be made.</summary>
+    Bubblewrap,
 
     /// <summary>No isolation at all (<c>IndexAgent:Sandbox=none</c>): the command runs as the IndexAgent's user with its view.</summary>
     None,
@@ -19,14 +19,12 @@ public enum SandboxMode
 public sealed record ProcessOutcome(int? ExitCode, bool TimedOut, TimeSpan Timeout, TimeSpan Duration, string Stdout, string Stderr, bool Truncated, string? StartError);
 
 /// <summary>
-/// Runs a shell command as a separate process in its own session (<c>setsid</c>), so that a timeout, a cancellation
-/// or the command's own end can kill its whole process tree with one signal to the group; keeps only the tail of
-/// its output (the verdict is the last line). Under <see cref="SandboxMode.Namespaces"/> (refused where the machine
-/// cannot give them, <see cref="InPidNamespace"/>), the shell is the init of its own PID namespace with its own
-/// <c>/proc</c> (util-linux <c>unshare</c>): when it ends or is killed the kernel ends everything in the namespace, a
-/// <c>setsid</c> daemon included, and the command sees no other process (nor the IndexAgent's environment through
-/// <c>/proc/$PPID/environ</c>); unless its task allows the network, it also gets an empty network namespace, so it
-/// reaches no database, no service and no other host.
+/// Runs a shell command as a separate process in its own session (<c>setsid</c>) under its rlimits (<c>prlimit</c>),
+/// so that a timeout, a cancellation or the command's own end can kill its whole process tree with one signal to the
+/// group; keeps only the tail of its output (the verdict is the last line). Under <see cref="SandboxMode.Bubblewrap"/>
+/// (refused where the machine cannot give it, <see cref="SandboxAvailable"/>) the command runs in a fresh copy of the
+/// worktree inside <see cref="Evaluation.Bubblewrap"/>'s sandbox as its slot's uid (<see cref="SandboxCopy"/>): when
+/// it ends or is killed the kernel ends everything in its PID namespace, a <c>setsid</c> daemon included.
 /// </summary>
 public static partial class ProcessRunner
 {
@@ -35,38 +33,37 @@ public static partial class ProcessRunner
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
 
-    /// <param name="limits">The command's rlimits; <see cref="ProcessLimits.Default"/> when null.</param>
-    /// <param name="network">Whether the command keeps the host's network; otherwise (with namespaces) it has none, not even loopback.</param>
-    /// <param name="sandbox">The isolation; a command is not started when <see cref="SandboxMode.Namespaces"/> cannot be had.</param>
+    /// <param name="rules">The command's limits, network, environment and read-only paths; <see cref="CommandRules.Default"/> when null.</param>
+    /// <param name="sandbox">The isolation; a command is not started when <see cref="SandboxMode.Bubblewrap"/> cannot be had.</param>
     public static async Task<ProcessOutcome> RunAsync(string workingDirectory, string command, TimeSpan timeout, int outputCap, CancellationToken cancellationToken,
-        ProcessLimits? limits = null, bool network = false, SandboxMode sandbox = SandboxMode.Namespaces)
+        CommandRules? rules = null, SandboxMode sandbox = SandboxMode.Bubblewrap)
     {
-        if (Refusal(sandbox, InPidNamespace) is { } refused) return new ProcessOutcome(null, false, timeout, TimeSpan.Zero, "", "", false, refused);
+        if (Refusal(sandbox, SandboxAvailable) is { } refused) return new ProcessOutcome(null, false, timeout, TimeSpan.Zero, "", "", false, refused);
+        rules ??= CommandRules.Default;
+        var stopwatch = Stopwatch.StartNew();
+        using var copy = sandbox == SandboxMode.Bubblewrap ? await SandboxCopy.CreateAsync(workingDirectory) : null;
         var start = new ProcessStartInfo("setsid")
         {
-            WorkingDirectory = workingDirectory,
+            WorkingDirectory = copy?.Directory ?? workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in (limits ?? ProcessLimits.Default).PrlimitArguments()) start.ArgumentList.Add(argument);
-        if (sandbox == SandboxMode.Namespaces)
+        IEnumerable<string> sandboxed = copy is null
+            ? ["/bin/sh", "-c", command]
+            : Bubblewrap.Arguments(copy.Directory, copy.Uid, SandboxCopy.AsRoot, rules, RootEntries.Value, command);
+        foreach (var argument in rules.Limits.PrlimitArguments().Concat(sandboxed)) start.ArgumentList.Add(argument);
+        if (copy is null)
         {
-            foreach (var argument in PidNamespacePrefix) start.ArgumentList.Add(argument);
-            if (!network) start.ArgumentList.Add("--net");
+            // Unisolated (development only): at least the service's secrets, telemetry and hosting settings stay out.
+            string[] withheld = ["ConnectionStrings__", "Auth__", "OTEL_", "ASPNETCORE_", "services__", "DOTNET_STARTUP_HOOKS", "DOTNET_LAUNCH_PROFILE", "DEAN_", "Parameters__"];
+            foreach (var key in start.Environment.Keys.Where(k => withheld.Any(w => k.StartsWith(w, StringComparison.OrdinalIgnoreCase))).ToList())
+                start.Environment.Remove(key);
+            start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+            foreach (var (key, value) in rules.Environment) start.Environment[key] = value;
         }
-        start.ArgumentList.Add("/bin/sh");
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(command);
-        // The evaluator must not inherit the service's secrets or talk to its telemetry collector.
-        // Nor the service's own hosting settings (URLs, startup hooks), which would leak into a .NET evaluator.
-        string[] withheld = ["ConnectionStrings__", "Auth__", "OTEL_", "ASPNETCORE_", "services__", "DOTNET_STARTUP_HOOKS", "DOTNET_LAUNCH_PROFILE", "DEAN_", "Parameters__"];
-        foreach (var key in start.Environment.Keys.Where(k => withheld.Any(w => k.StartsWith(w, StringComparison.OrdinalIgnoreCase))).ToList())
-            start.Environment.Remove(key);
-        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
 
-        var stopwatch = Stopwatch.StartNew();
         using var process = new Process { StartInfo = start };
         try
         {
@@ -101,6 +98,7 @@ public static partial class ProcessRunner
             try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
             await process.WaitForExitAsync(CancellationToken.None);
         }
+        if (copy is not null) await copy.EndProcessesAsync();
         // A descendant that escaped the group may still hold the pipes open: don't wait for it.
         await Task.WhenAny(readers, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
         stopwatch.Stop();
@@ -109,29 +107,34 @@ public static partial class ProcessRunner
             stdout.Text(), stderr.Text(), stdout.Truncated || stderr.Truncated, null);
     }
 
-    // --kill-child: if unshare itself is killed, the kernel kills the namespace's init, and with it the namespace.
-    private static readonly string[] PidNamespacePrefix = ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"];
-
     /// <summary>Why a command may not start under <paramref name="sandbox"/>, or null when it may.</summary>
-    public static string? Refusal(SandboxMode sandbox, bool namespacesAvailable) =>
-        sandbox == SandboxMode.Namespaces && !namespacesAvailable
-            ? "no sandbox: this machine cannot create PID and network namespaces (util-linux unshare, as root); " +
+    public static string? Refusal(SandboxMode sandbox, bool sandboxAvailable) =>
+        sandbox == SandboxMode.Bubblewrap && !sandboxAvailable
+            ? "no sandbox: bubblewrap (bwrap) is missing or cannot create namespaces on this machine (install it with ops/prerequisites.sh); " +
               "IndexAgent:Sandbox=none runs evaluators without isolation, for development only"
             : null;
 
-    /// <summary>Whether commands can run in their own PID namespace: probed once (it needs unshare and the right to create namespaces).</summary>
-    public static bool InPidNamespace => PidNamespaceProbe.Value;
+    /// <summary>Whether the sandbox can be made here: probed once, by running <c>true</c> in it.</summary>
+    public static bool SandboxAvailable => SandboxProbe.Value;
 
-    private static readonly Lazy<bool> PidNamespaceProbe = new(() =>
+    private static readonly Lazy<IReadOnlyList<Bubblewrap.RootEntry>> RootEntries = new(() =>
+        Bubblewrap.RootEntries.Select(name => new FileInfo("/" + name)).Where(e => e.Exists || Directory.Exists(e.FullName) || e.LinkTarget is not null)
+            .Select(e => new Bubblewrap.RootEntry(e.Name, e.LinkTarget)).ToList());
+
+    private static readonly Lazy<bool> SandboxProbe = new(() =>
     {
         try
         {
-            var probe = new ProcessStartInfo(PidNamespacePrefix[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var argument in PidNamespacePrefix.Skip(1).Append("--net").Append("/bin/true")) probe.ArgumentList.Add(argument);
+            var empty = Directory.CreateTempSubdirectory("dean-sandbox-probe-");
+            using var copy = SandboxCopy.CreateAsync(empty.FullName).GetAwaiter().GetResult();
+            empty.Delete();
+            var probe = new ProcessStartInfo("bwrap") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var argument in Bubblewrap.Arguments(copy.Directory, copy.Uid, SandboxCopy.AsRoot, CommandRules.Default, RootEntries.Value, "true").Skip(1))
+                probe.ArgumentList.Add(argument);
             using var process = Process.Start(probe)!;
             return process.WaitForExit(TimeSpan.FromSeconds(10)) && process.ExitCode == 0;
         }
-        catch (Exception ex) when (ex is Win32Exception or InvalidOperationException)
+        catch (Exception ex) when (ex is Win32Exception or InvalidOperationException or IOException)
         {
             return false;
         }

@@ -10,10 +10,22 @@ namespace Dean.IndexAgent.Targets;
 /// <param name="Description">The task in words.</param>
 /// <param name="Limits">The rlimits of its check and evaluator (<see cref="ProcessLimits.Default"/> when not given).</param>
 /// <param name="Network">Whether its commands may use the network (default: none, not even loopback).</param>
+/// <param name="Env">Environment variables its commands get in the sandbox (which otherwise has only PATH, HOME and LANG).</param>
+/// <param name="ReadOnly">Host paths its commands may read (a toolchain or package cache outside <c>/usr</c>): absolute, or
+/// <c>~/</c> for the IndexAgent user's home, as <c>~/</c> in an <paramref name="Env"/> value is.</param>
 public sealed partial record TaskFile(string Name, IReadOnlyList<string> Evolve, string Evaluate, string? Score, int TimeoutSeconds,
-    string? Check = null, int Repeats = 1, string? Description = null, ProcessLimits? Limits = null, bool Network = false)
+    string? Check = null, int Repeats = 1, string? Description = null, ProcessLimits? Limits = null, bool Network = false,
+    IReadOnlyDictionary<string, string>? Env = null, IReadOnlyList<string>? ReadOnly = null)
 {
     public ProcessLimits Limits { get; } = Limits ?? ProcessLimits.Default;
+    public IReadOnlyDictionary<string, string> Env { get; } = Env ?? new Dictionary<string, string>();
+    public IReadOnlyList<string> ReadOnly { get; } = ReadOnly ?? [];
+
+    /// <summary>What its check and evaluator may have in the sandbox, with <c>~/</c> expanded.</summary>
+    public CommandRules Rules => new(Limits, Network, Env.ToDictionary(e => e.Key, e => Expand(e.Value), StringComparer.Ordinal), [.. ReadOnly.Select(Expand)]);
+
+    private static string Expand(string value) =>
+        value.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), value[2..]) : value;
 
     public const string FileName = "dean.json";
     public const int DefaultTimeoutSeconds = 30;
@@ -22,6 +34,9 @@ public sealed partial record TaskFile(string Name, IReadOnlyList<string> Evolve,
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,62}$")]
     public static partial Regex NamePattern();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
+    private static partial Regex EnvironmentName();
 
     /// <summary>Parses and validates; on failure <paramref name="errors"/> maps each wrong field to what is wrong with it.</summary>
     public static TaskFile? Parse(string json, out Dictionary<string, string[]> errors)
@@ -112,7 +127,37 @@ public sealed partial record TaskFile(string Name, IReadOnlyList<string> Evolve,
             else errors["network"] = [$"{FileName}: network must be true or false"];
         }
 
-        return errors.Count == 0 ? new TaskFile(name!, evolve, evaluate!, score, timeout, check, repeats, description, limits, network) : null;
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (root.TryGetProperty("env", out var envElement) && envElement.ValueKind != JsonValueKind.Null)
+        {
+            if (envElement.ValueKind != JsonValueKind.Object) errors["env"] = [$"{FileName}: env must be an object of names to string values"];
+            else
+                foreach (var variable in envElement.EnumerateObject())
+                {
+                    if (!EnvironmentName().IsMatch(variable.Name) || variable.Value.ValueKind != JsonValueKind.String)
+                        errors[$"env.{variable.Name}"] = [$"{FileName}: env.{variable.Name} must be a variable name (letters, digits, '_') with a string value"];
+                    else env[variable.Name] = variable.Value.GetString()!;
+                }
+        }
+
+        var readOnly = new List<string>();
+        if (root.TryGetProperty("read_only", out var readOnlyElement) && readOnlyElement.ValueKind != JsonValueKind.Null)
+        {
+            if (readOnlyElement.ValueKind != JsonValueKind.Array) errors["read_only"] = [$"{FileName}: read_only must be an array of absolute paths"];
+            else
+                foreach (var item in readOnlyElement.EnumerateArray())
+                {
+                    var path = item.ValueKind == JsonValueKind.String ? item.GetString()! : "";
+                    if (!(path.StartsWith('/') || path.StartsWith("~/", StringComparison.Ordinal)) || path.Trim('/', '~').Length == 0 || path.Split('/').Contains(".."))
+                    {
+                        errors["read_only"] = [$"{FileName}: read_only entries must be absolute (or ~/) paths below / without '..' (got {item.GetRawText()})"];
+                        break;
+                    }
+                    readOnly.Add(path.TrimEnd('/'));
+                }
+        }
+
+        return errors.Count == 0 ? new TaskFile(name!, evolve, evaluate!, score, timeout, check, repeats, description, limits, network, env, readOnly) : null;
     }
 
     private static string? OptionalText(JsonElement root, string key, string problem, Dictionary<string, string[]> errors)

@@ -75,7 +75,7 @@ public sealed class ProcessRunnerTests
     [Fact]
     public async Task A_daemon_an_evaluator_leaves_behind_ends_with_it_and_it_sees_no_other_process()
     {
-        Assert.True(ProcessRunner.InPidNamespace, "this machine cannot give evaluators a PID namespace (util-linux unshare, root)");
+        Assert.True(ProcessRunner.SandboxAvailable, "this machine cannot give evaluators a sandbox (bubblewrap)");
         using var dir = new TempDirectory();
         var mark = $"310.{Random.Shared.Next(100_000, 999_999)}";
         // The daemon detaches (setsid, no shared pipes) and the command ends at once with a verdict.
@@ -102,7 +102,7 @@ public sealed class ProcessRunnerTests
         var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         using var dir = new TempDirectory();
         var command = $"/usr/bin/python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", {port}), timeout=5); print(\"connected\")'";
-        var outcome = await ProcessRunner.RunAsync(dir.Path, command, TimeSpan.FromSeconds(20), 4096, CancellationToken.None, network: network);
+        var outcome = await ProcessRunner.RunAsync(dir.Path, command, TimeSpan.FromSeconds(20), 4096, CancellationToken.None, CommandRules.Default with { Network = network });
         if (network)
         {
             Assert.Equal(0, outcome.ExitCode);
@@ -110,16 +110,17 @@ public sealed class ProcessRunnerTests
         }
         else
         {
-            Assert.True(ProcessRunner.InPidNamespace, "this machine cannot give evaluators namespaces (util-linux unshare, root)");
+            Assert.True(ProcessRunner.SandboxAvailable, "this machine cannot give evaluators a sandbox (bubblewrap)");
             Assert.NotEqual(0, outcome.ExitCode);
             Assert.DoesNotContain("connected", outcome.Stdout);
-            Assert.Contains("unreachable", outcome.Stderr, StringComparison.OrdinalIgnoreCase);
+            // Its network namespace has only its own loopback, where nothing listens.
+            Assert.Contains("ConnectionRefusedError", outcome.Stderr, StringComparison.OrdinalIgnoreCase);
         }
     }
 
     [Theory]
-    [InlineData(SandboxMode.Namespaces, false, true)]
-    [InlineData(SandboxMode.Namespaces, true, false)]
+    [InlineData(SandboxMode.Bubblewrap, false, true)]
+    [InlineData(SandboxMode.Bubblewrap, true, false)]
     [InlineData(SandboxMode.None, false, false)]
     [InlineData(SandboxMode.None, true, false)]
     public void Without_namespaces_evaluations_are_refused_unless_the_sandbox_is_explicitly_none(SandboxMode mode, bool available, bool refused)
@@ -147,10 +148,12 @@ public sealed class ProcessRunnerTests
     {
         using var dir = new TempDirectory();
         var limits = ProcessLimits.Default with { FileSizeMb = 1 };
-        var outcome = await ProcessRunner.RunAsync(dir.Path, "head -c 3000000 /dev/zero > big.bin && echo '{\"score\": 1}'", TimeSpan.FromSeconds(20), 4096,
-            CancellationToken.None, limits);
+        var outcome = await ProcessRunner.RunAsync(dir.Path, "head -c 3000000 /dev/zero > big.bin; echo size=$(stat -c %s big.bin); test $(stat -c %s big.bin) -gt 1048576 && echo '{\"score\": 1}'",
+            TimeSpan.FromSeconds(20), 4096, CancellationToken.None, CommandRules.Default with { Limits = limits });
         Assert.NotEqual(0, outcome.ExitCode);
-        Assert.Equal(1024 * 1024, new FileInfo(Path.Combine(dir.Path, "big.bin")).Length);
+        Assert.Contains("size=1048576", outcome.Stdout);
+        // It wrote in its own copy of the worktree: nothing reaches the worktree itself.
+        Assert.False(File.Exists(Path.Combine(dir.Path, "big.bin")));
         Assert.False(EvaluationVerdict.FromProcess(outcome, null).Passed);
     }
 
@@ -160,7 +163,7 @@ public sealed class ProcessRunnerTests
         using var dir = new TempDirectory();
         var limits = ProcessLimits.Default with { MemoryMb = 256 };
         var outcome = await ProcessRunner.RunAsync(dir.Path, "/usr/bin/python3 -c 'b = bytearray(600 * 1024 * 1024); print(\"{\\\"score\\\": 1}\")'",
-            TimeSpan.FromSeconds(20), 4096, CancellationToken.None, limits);
+            TimeSpan.FromSeconds(20), 4096, CancellationToken.None, CommandRules.Default with { Limits = limits });
         Assert.NotEqual(0, outcome.ExitCode);
         Assert.Contains("MemoryError", outcome.Stderr);
         Assert.False(EvaluationVerdict.FromProcess(outcome, null).Passed);

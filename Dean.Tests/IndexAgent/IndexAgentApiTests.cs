@@ -352,8 +352,8 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
     {
         var client = await OperatorAsync();
         using var repo = new TempDirectory();
-        var log = Path.Combine(repo.Path, "..", $"evaluations-{Guid.NewGuid():N}.log");
-        repo.Write("dean.json", $$"""{"name": "breaks", "evolve": ["program.py"], "evaluate": "echo run >> {{log}}; python3 program.py"}""");
+        using var witness = new EvaluationWitness();
+        repo.Write("dean.json", $$"""{"name": "breaks", "evolve": ["program.py"], "evaluate": "{{witness.Command.Replace("\"", "\\\"")}}; python3 program.py", "network": true}""");
         repo.Write("program.py", $"{DeanAppFixture.BrokenAnswerMarker}\nstep = 2.0\nprint('{{\"score\": %s}}' % (10 - step))\n");
         repo.Commit();
         var registered = await (await AdminAsync()).PostAsJsonAsync("/api/v1/targets", new { name = $"breaks-{Guid.NewGuid():N}"[..20], repository = repo.Path });
@@ -361,7 +361,7 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
         var name = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("name").GetString();
         var spawned = await client.PostAsJsonAsync("/api/v1/agents", new { goal = "g", target = name, token_budget = 50_000 });
         var id = (await spawned.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        Assert.Single(File.ReadAllLines(log)); // the spawn measured the starting program
+        Assert.Equal(1, await witness.RunsAsync(atLeast: 1)); // the spawn measured the starting program
 
         var step = await EvolveAsync(client, id, new { @operator = "llm" });
 
@@ -369,12 +369,11 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
         Assert.Equal("check_failed", step.GetProperty("reason").GetString());
         Assert.False(step.GetProperty("accepted").GetBoolean());
         Assert.Contains("SyntaxError", step.GetProperty("feedback").GetString());
-        Assert.Single(File.ReadAllLines(log)); // the evaluator never ran for it
+        Assert.Equal(1, await witness.RunsAsync()); // the evaluator never ran for it
         var candidate = (await client.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{id}/candidates")).GetProperty("candidates")[0];
         Assert.Equal("check_failed", candidate.GetProperty("evaluation").GetString());
         Assert.Contains("+step = (1.5", candidate.GetProperty("diff").GetString());
         Assert.Equal("step = 2.0", File.ReadAllLines(Path.Combine((await client.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{id}")).GetProperty("worktree_path").GetString()!, "program.py"))[1]);
-        File.Delete(log);
     }
 
     [Fact]
@@ -405,6 +404,27 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
             Assert.Equal(evaluator, File.ReadAllText(Path.Combine(worktree, "evaluate.sh")));
             Assert.False(File.Exists(Path.Combine(worktree, "planted.txt")));
         }
+    }
+
+    [Fact]
+    public async Task An_evaluator_probing_the_running_system_finds_nothing_and_is_scored()
+    {
+        var client = await OperatorAsync();
+        // Another agent's worktree, and the IndexAgent's own processes (whose environment holds its connection strings).
+        var other = (await SpawnAsync(client, 50_000)).GetProperty("worktree_path").GetString()!;
+        using var repo = new TempDirectory();
+        repo.Write("attack.py", SandboxEscapeTests.Attack);
+        var workspace = Path.GetDirectoryName(Path.GetDirectoryName(other))!;
+        repo.Write("dean.json", $$"""{"name": "probes", "evolve": ["attack.py"], "evaluate": "python3 attack.py read {{other}}/program.py {{workspace}} /proc/1/environ ConnectionStrings__"}""");
+        repo.Commit();
+        var registered = await (await AdminAsync()).PostAsJsonAsync("/api/v1/targets", new { name = $"probes-{Guid.NewGuid():N}"[..20], repository = repo.Path });
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        var name = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("name").GetString();
+
+        var agent = await (await client.PostAsJsonAsync("/api/v1/agents", new { goal = "g", target = name, token_budget = 50_000 })).Content.ReadFromJsonAsync<JsonElement>();
+        // Scored at spawn: the count of what got through, which is nothing.
+        Assert.True(agent.GetProperty("fitness").ValueKind == JsonValueKind.Number && agent.GetProperty("fitness").GetDouble() == 0, agent.ToString());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/targets")).StatusCode);
     }
 
     [Fact]

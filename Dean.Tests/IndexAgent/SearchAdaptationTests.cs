@@ -141,9 +141,10 @@ public sealed class SearchAdaptationTests : IDisposable
     {
         using var target = new TempDirectory();
         target.Write("program.py", "def f():\n    return 1\n");
-        // The evaluator leaves a mark for every run: the gate must stop the broken candidate before it.
-        target.Write("evaluate.sh", "echo run >> runs.log; echo '{\"score\": 1}'\n");
-        var task = new TaskFile("t", ["program.py"], "sh evaluate.sh", null, 10);
+        // The evaluator announces every run: the gate must stop the broken candidate before it.
+        using var witness = new EvaluationWitness();
+        target.Write("evaluate.sh", $"{witness.Command}; echo '{{\"score\": 1}}'\n");
+        var task = new TaskFile("t", ["program.py"], "sh evaluate.sh", null, 10, Network: true);
         var broken = new FixedProposal(new Dictionary<string, string> { ["program.py"] = "def f(:\n    return 1\n" });
         var context = new ProposalContext("a", "g", Genome.Default, [EvolveFile.Create("program.py", target.Read("program.py"))], 1, null, [], null);
 
@@ -152,7 +153,7 @@ public sealed class SearchAdaptationTests : IDisposable
 
         Assert.True(trial.CheckFailed);
         Assert.Null(trial.Verdict);
-        Assert.False(File.Exists(Path.Combine(target.Path, "runs.log")));
+        Assert.Equal(0, await witness.RunsAsync());
         Assert.Contains("SyntaxError", trial.Gate!.Message);
         Assert.Equal(StepVerdict.CheckFailed, trial.Learning);
 
@@ -163,7 +164,7 @@ public sealed class SearchAdaptationTests : IDisposable
             0.5, (_, _) => Task.FromResult(false), redrawKnownPrograms: true, CancellationToken.None);
         Assert.False(passed.CheckFailed);
         Assert.True(passed.Improves);
-        Assert.Equal("run", File.ReadAllText(Path.Combine(target.Path, "runs.log")).Trim());
+        Assert.Equal(1, await witness.RunsAsync(atLeast: 1));
         var changes = new Dictionary<string, string> { ["program.py"] = target.Read("program.py") };
         var refused = await _runner.CheckAsync(target.Path, withCheck with { Check = "grep -q 'return 3' program.py" }, changes, changes, CancellationToken.None);
         Assert.False(refused.Passed);

@@ -18,6 +18,17 @@ public sealed class TaskFileTests
     }
 
     [Fact]
+    public void Env_and_read_only_paths_reach_the_sandbox_with_home_expanded()
+    {
+        var task = TaskFile.Parse("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "env": {"CACHE": "~/.cache/x", "MODE": "fast"}, "read_only": ["~/.cache/x", "/opt/tool/"]}""", out var errors);
+        Assert.Empty(errors);
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        Assert.Equal($"{home}/.cache/x", task!.Rules.Environment["CACHE"]);
+        Assert.Equal("fast", task.Rules.Environment["MODE"]);
+        Assert.Equal([$"{home}/.cache/x", "/opt/tool"], task.Rules.ReadOnlyPaths);
+    }
+
+    [Fact]
     public void Limits_override_the_defaults_one_key_at_a_time()
     {
         var task = TaskFile.Parse("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "limits": {"memory_mb": 512, "file_size_mb": 8}}""", out var errors);
@@ -38,6 +49,13 @@ public sealed class TaskFileTests
     [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "timeoutSeconds": "30"}""", "timeoutSeconds")]
     [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "score": 5}""", "score")]
     [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "limits": 5}""", "limits")]
+    [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "env": ["A=1"]}""", "env")]
+    [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "env": {"A B": "1"}}""", "env.A B")]
+    [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "env": {"A": 1}}""", "env.A")]
+    [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "read_only": ["relative/path"]}""", "read_only")]
+    [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "read_only": ["/"]}""", "read_only")]
+    [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "read_only": ["/opt/../root"]}""", "read_only")]
+    [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "limits": {"tmp_mb": 0}}""", "limits.tmp_mb")]
     [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "limits": {"memory_mb": 0}}""", "limits.memory_mb")]
     [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "limits": {"cpu_seconds": "60"}}""", "limits.cpu_seconds")]
     [InlineData("""{"name": "demo", "evolve": ["a.py"], "evaluate": "x", "limits": {"gpus": 1}}""", "limits.gpus")]
