@@ -17,14 +17,16 @@ public sealed class LocalPostgresResource(string name, string command, string wo
         $"Host={Endpoint.Property(EndpointProperty.Host)};Port={Endpoint.Property(EndpointProperty.Port)};Username=postgres;Database={database}");
 }
 
-/// <summary>The local <c>redis-server</c> binary as an Aspire executable resource with a connection string.</summary>
-public sealed class LocalRedisResource(string name, string command, string workingDirectory)
+/// <summary>The local <c>redis-server</c> binary as an Aspire executable resource with a connection string that carries its password.</summary>
+public sealed class LocalRedisResource(string name, string command, string workingDirectory, ParameterResource password)
     : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
 {
     public EndpointReference Endpoint => new(this, "tcp");
 
+    public ParameterResource Password { get; } = password;
+
     public ReferenceExpression ConnectionStringExpression =>
-        ReferenceExpression.Create($"{Endpoint.Property(EndpointProperty.HostAndPort)}");
+        ReferenceExpression.Create($"{Endpoint.Property(EndpointProperty.HostAndPort)},password={Password}");
 }
 
 public static class LocalInfrastructure
@@ -93,18 +95,23 @@ public static class LocalInfrastructure
         });
     }
 
-    /// <summary>Redis as a container or a local executable; locally its append-only file lives in the data directory.</summary>
+    /// <summary>
+    /// Redis as a container or a local executable, with a password (a generated, persisted secret parameter); locally
+    /// its append-only file lives in the data directory. A password-less data directory of an earlier install is simply
+    /// served with the password from then on: the data files do not depend on it.
+    /// </summary>
     public static IResourceBuilder<IResourceWithConnectionString> AddDeanRedis(this IDistributedApplicationBuilder builder, string name, InfraOptions infra)
     {
+        var password = builder.AddParameter($"{name}-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
         if (infra.UseContainers)
         {
-            var redis = builder.AddRedis(name, port: infra.RedisPort);
+            var redis = builder.AddRedis(name, port: infra.RedisPort, password: password);
             if (builder.ExecutionContext.IsRunMode) redis.WithDataVolume("dean-redis-data");
             return redis;
         }
 
         var dataDir = Path.Combine(infra.DataDirectory, "redis");
-        var resource = new LocalRedisResource(name, "redis-server", infra.DataDirectory);
+        var resource = new LocalRedisResource(name, "redis-server", infra.DataDirectory, password.Resource);
         builder.Eventing.Subscribe<BeforeResourceStartedEvent>(resource, (_, _) =>
         {
             Directory.CreateDirectory(dataDir);
@@ -117,6 +124,7 @@ public static class LocalInfrastructure
                 context.Args.Add("--port"); context.Args.Add(resource.Endpoint.Property(EndpointProperty.TargetPort));
                 foreach (var arg in new[] { "--bind", "127.0.0.1", "--dir", dataDir, "--appendonly", "yes", "--save", "", "--daemonize", "no", "--protected-mode", "yes" })
                     context.Args.Add(arg);
+                context.Args.Add("--requirepass"); context.Args.Add(resource.Password);
             })
             .WithProbe(builder, async (connectionString, _) =>
             {

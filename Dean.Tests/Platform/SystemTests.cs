@@ -13,6 +13,22 @@ namespace Dean.Tests.Platform;
 [Collection(DeanAppCollection.Name)]
 public sealed class SystemTests(DeanAppFixture fx, ITestOutputHelper output)
 {
+    [Fact]
+    public async Task Redis_answers_only_with_its_password()
+    {
+        var options = StackExchange.Redis.ConfigurationOptions.Parse(await fx.ConnectionStringAsync("redis"));
+        Assert.False(string.IsNullOrEmpty(options.Password));
+        await using (var authenticated = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(options))
+            await authenticated.GetDatabase().PingAsync();
+
+        var anonymous = options.Clone();
+        anonymous.Password = null;
+        anonymous.AbortOnConnectFail = false;
+        await using var refused = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(anonymous);
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => refused.GetDatabase().StringGetAsync("dean:probe"));
+        Assert.Contains("NOAUTH", error.ToString() + error.InnerException, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Theory]
     [InlineData("economy", new string[] { "postgres", "redis" })]
     [InlineData("indexagent", new[] { "postgres", "redis", "economy" })]
