@@ -7,14 +7,16 @@ using StackExchange.Redis;
 
 namespace Dean.AppHost;
 
-/// <summary>The local <c>postgres</c> binary as an Aspire executable resource with a connection string to one database.</summary>
-public sealed class LocalPostgresResource(string name, string command, string workingDirectory, string database)
+/// <summary>The local <c>postgres</c> binary as an Aspire executable resource with a (password-carrying) connection string to one database.</summary>
+public sealed class LocalPostgresResource(string name, string command, string workingDirectory, string database, ParameterResource password)
     : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
 {
     public EndpointReference Endpoint => new(this, "tcp");
 
+    public ParameterResource Password { get; } = password;
+
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
-        $"Host={Endpoint.Property(EndpointProperty.Host)};Port={Endpoint.Property(EndpointProperty.Port)};Username=postgres;Database={database}");
+        $"Host={Endpoint.Property(EndpointProperty.Host)};Port={Endpoint.Property(EndpointProperty.Port)};Username=postgres;Password={Password};Database={database}");
 }
 
 /// <summary>The local <c>redis-server</c> binary as an Aspire executable resource with a connection string that carries its password.</summary>
@@ -34,12 +36,16 @@ public static class LocalInfrastructure
     private const string PgBin = "/usr/lib/postgresql/15/bin";
     private static bool IsRoot => Environment.UserName == "root";
 
-    /// <summary>PostgreSQL with the <paramref name="database"/> database, as a container or a local executable.</summary>
+    /// <summary>
+    /// PostgreSQL with the <paramref name="database"/> database, as a container or a local executable, with scram
+    /// authentication: the password is a generated, persisted secret parameter.
+    /// </summary>
     public static IResourceBuilder<IResourceWithConnectionString> AddDeanPostgres(this IDistributedApplicationBuilder builder, string name, string database, InfraOptions infra)
     {
+        var password = builder.AddParameter($"{name}-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
         if (infra.UseContainers)
         {
-            var server = builder.AddPostgres(name, port: infra.PostgresPort);
+            var server = builder.AddPostgres(name, password: password, port: infra.PostgresPort);
             if (builder.ExecutionContext.IsRunMode) server.WithDataVolume("dean-postgres-data");
             return server.AddDatabase(database.Replace('_', '-'), databaseName: database);
         }
@@ -47,7 +53,7 @@ public static class LocalInfrastructure
         var dataDir = PostgresDataDirectory(infra.DataDirectory);
         var bin = FindPostgresBin();
         // postgres and initdb refuse to run as root: setpriv drops to the postgres user and execs, so DCP's signals reach postgres.
-        var resource = new LocalPostgresResource(name, IsRoot ? "/usr/bin/setpriv" : Path.Combine(bin, "postgres"), infra.DataDirectory, database);
+        var resource = new LocalPostgresResource(name, IsRoot ? "/usr/bin/setpriv" : Path.Combine(bin, "postgres"), infra.DataDirectory, database, password.Resource);
         var resourceBuilder = builder.AddResource(resource)
             .WithEndpoint(name: "tcp", scheme: "tcp", targetPort: null, port: infra.PostgresPort, isProxied: true)
             .WithArgs(context =>
@@ -66,18 +72,24 @@ public static class LocalInfrastructure
 
         builder.Eventing.Subscribe<BeforeResourceStartedEvent>(resource, async (_, ct) =>
         {
-            if (File.Exists(Path.Combine(dataDir, "PG_VERSION"))) return;
-            Directory.CreateDirectory(dataDir);
-            var initdb = new[] { Path.Combine(bin, "initdb"), "-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync" };
-            if (IsRoot)
+            string[] asPostgres = IsRoot ? ["/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres", "--clear-groups"] : [];
+            async Task AsPostgresAsync(string[] command, string? input = null) =>
+                await RunAsync(asPostgres.Length > 0 ? asPostgres[0] : command[0], [.. asPostgres.Skip(1), .. asPostgres.Length > 0 ? command : command[1..]], ct, input);
+            if (!File.Exists(Path.Combine(dataDir, "PG_VERSION")))
             {
-                await RunAsync("chown", ["-R", "postgres:postgres", dataDir], ct);
-                await RunAsync("/usr/bin/setpriv", ["--reuid=postgres", "--regid=postgres", "--clear-groups", .. initdb], ct);
+                Directory.CreateDirectory(dataDir);
+                if (IsRoot) await RunAsync("chown", ["-R", "postgres:postgres", dataDir], ct);
+                // Made as earlier versions made it (trust), so that every new cluster takes the upgrade path below.
+                await AsPostgresAsync([Path.Combine(bin, "initdb"), "-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
             }
-            else
-            {
-                await RunAsync(initdb[0], initdb[1..], ct);
-            }
+            // Every start (the server is down now): the superuser's password is the parameter's, and no line of
+            // pg_hba.conf trusts. This is the upgrade in place of a trust cluster, the fresh one above included.
+            var secret = await password.Resource.GetValueAsync(ct) ?? throw new InvalidOperationException($"parameter {name}-password has no value");
+            await AsPostgresAsync([Path.Combine(bin, "postgres"), "--single", "-D", dataDir, "postgres"], $"ALTER USER postgres PASSWORD '{secret.Replace("'", "''")}';\n");
+            var hba = Path.Combine(dataDir, "pg_hba.conf");
+            var lines = await File.ReadAllLinesAsync(hba, ct);
+            var scram = lines.Select(l => l.TrimStart().StartsWith('#') ? l : System.Text.RegularExpressions.Regex.Replace(l, @"\btrust\b", "scram-sha-256")).ToArray();
+            if (!scram.SequenceEqual(lines)) await File.WriteAllLinesAsync(hba, scram, ct);
         });
 
         return resourceBuilder.WithProbe(builder, async (connectionString, ct) =>
@@ -172,11 +184,13 @@ public static class LocalInfrastructure
         return candidates.FirstOrDefault(d => File.Exists(Path.Combine(d, "postgres"))) ?? PgBin;
     }
 
-    private static async Task RunAsync(string file, IEnumerable<string> args, CancellationToken ct)
+    private static async Task RunAsync(string file, IEnumerable<string> args, CancellationToken ct, string? input = null)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var arg in args) info.ArgumentList.Add(arg);
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
+        if (input is not null) await process.StandardInput.WriteAsync(input);
+        process.StandardInput.Close();
         var stderr = process.StandardError.ReadToEndAsync(ct);
         await process.StandardOutput.ReadToEndAsync(ct);
         await process.WaitForExitAsync(ct);

@@ -65,6 +65,7 @@ public sealed partial class OperationsGuideTests(DeanAppFixture fx, ITestOutputH
                 ["DEAN_URL"] = ports["8082"].ToString().TrimEnd('/'),
                 ["DEAN_ADMIN_PASSWORD"] = fx.AdminPassword,
                 ["PGPORT"] = postgres.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["PGPASSWORD"] = postgres.Password!,
             });
             Assert.True(code == 0, $"the guide failed (exit {code}); the last '### docs/OPERATIONS.md:N' line names the block:\n{Tail(text, 60)}");
             // Spot checks that the blocks did what the guide says, not just exited 0.

@@ -14,6 +14,25 @@ namespace Dean.Tests.Platform;
 public sealed class SystemTests(DeanAppFixture fx, ITestOutputHelper output)
 {
     [Fact]
+    public async Task PostgreSQL_answers_only_with_its_scram_password()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(await fx.ConnectionStringAsync("postgres")) { Pooling = false };
+        Assert.False(string.IsNullOrEmpty(builder.Password));
+        await using (var connection = new NpgsqlConnection(builder.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var method = new NpgsqlCommand("SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid WHERE rolname = current_user", connection);
+            Assert.True((bool)(await method.ExecuteScalarAsync())!);
+        }
+        foreach (var wrong in new[] { null, "not-the-password" })
+        {
+            await using var refused = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Password = wrong }.ConnectionString);
+            var error = await Assert.ThrowsAnyAsync<Exception>(() => refused.OpenAsync());
+            Assert.True(error is PostgresException { SqlState: "28P01" } || error.Message.Contains("password", StringComparison.OrdinalIgnoreCase), error.ToString());
+        }
+    }
+
+    [Fact]
     public async Task Redis_answers_only_with_its_password()
     {
         var options = StackExchange.Redis.ConfigurationOptions.Parse(await fx.ConnectionStringAsync("redis"));
