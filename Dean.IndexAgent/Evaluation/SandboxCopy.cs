@@ -58,8 +58,9 @@ public sealed partial class SandboxCopy : IDisposable
         var copy = new SandboxCopy(uid - 1, lease, System.IO.Path.Combine(Root, $"{uid - 1}-{Guid.NewGuid():N}"));
         try
         {
-            // Whatever a crashed predecessor left running under this uid goes first.
+            // Whatever a crashed predecessor left under this uid, running or on disk, goes first.
             await copy.EndProcessesAsync();
+            foreach (var leftover in System.IO.Directory.EnumerateDirectories(Root, $"{copy.Uid}-*")) System.IO.Directory.Delete(leftover, recursive: true);
             copy.CopyFrom(worktree);
             return copy;
         }

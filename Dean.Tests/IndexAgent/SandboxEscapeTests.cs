@@ -157,6 +157,31 @@ public sealed class SandboxEscapeTests : IDisposable
         Assert.InRange(total, 6_000_000, 8L * 1024 * 1024);
     }
 
+    [Fact]
+    public async Task A_copy_a_crashed_run_left_behind_goes_when_its_uid_is_used_again()
+    {
+        // What a crash mid-evaluation leaves: a copy under a uid, which the next command of that uid removes.
+        int uid;
+        string leftover;
+        using (var crashed = await SandboxCopy.CreateAsync(_worktree.Path))
+        {
+            (uid, leftover) = (crashed.Uid, crashed.Directory + "-crashed");
+            Directory.CreateDirectory(leftover);
+        }
+        // Uids are leased lowest first, and other tests lease at the same time: hold copies until one has that uid (or
+        // another command took it, which removes the leftover as well).
+        var held = new List<SandboxCopy>();
+        try
+        {
+            while (held.Count == 0 || held[^1].Uid < uid) held.Add(await SandboxCopy.CreateAsync(_worktree.Path));
+        }
+        finally
+        {
+            held.ForEach(c => c.Dispose());
+        }
+        Assert.False(Directory.Exists(leftover), leftover);
+    }
+
     /// <summary>Host processes (not zombies) whose command line names <paramref name="mark"/>.</summary>
     private static int Running(string mark) => Directory.EnumerateDirectories("/proc").Count(d =>
     {
