@@ -170,7 +170,7 @@ public sealed class ProcessRunnerTests
     }
 
     /// <summary>Whether no host process runs a command line containing <paramref name="mark"/> (zombies count as gone).</summary>
-    private static async Task<bool> GoneAsync(string mark)
+    internal static async Task<bool> GoneAsync(string mark)
     {
         for (var i = 0; i < 40; i++)
         {

@@ -71,12 +71,14 @@ public sealed class SandboxEscapeTests : IDisposable
         _host.Dispose();
     }
 
+    /// <summary>The IndexAgent's evaluation runner with its default options (the bubblewrap sandbox).</summary>
+    private EvaluationRunner Runner() => new(Options.Create(new IndexAgentOptions()), new IndexAgentMetrics(_services.GetRequiredService<DeanMeters>()));
+
     private async Task<(EvaluationVerdict Verdict, string Output)> RunAsync(string arguments)
     {
         var task = TaskFile.Parse($$"""{"name": "escape", "evolve": ["attack.py"], "evaluate": "python3 attack.py {{arguments}}", "timeoutSeconds": 30}""", out var errors)
                    ?? throw new InvalidOperationException(string.Join("; ", errors.SelectMany(e => e.Value)));
-        var runner = new EvaluationRunner(Options.Create(new IndexAgentOptions()), new IndexAgentMetrics(_services.GetRequiredService<DeanMeters>()));
-        var verdict = await runner.EvaluateAsync(_worktree.Path, task, CancellationToken.None);
+        var verdict = await Runner().EvaluateAsync(_worktree.Path, task, CancellationToken.None);
         return (verdict, $"{verdict.Result}: {verdict.Feedback ?? verdict.Reason}");
     }
 
@@ -136,12 +138,10 @@ public sealed class SandboxEscapeTests : IDisposable
         var bomb = $"bomb-{Guid.NewGuid():N}.sh";
         _worktree.Write(bomb, "bomb() { bomb | bomb & }; bomb; sleep 600\n");
         var task = TaskFile.Parse($$$"""{"name": "bomb", "evolve": ["{{{bomb}}}"], "evaluate": "sh {{{bomb}}}", "timeoutSeconds": 3, "limits": {"processes": 64}}""", out _)!;
-        var runner = new EvaluationRunner(Options.Create(new IndexAgentOptions()), new IndexAgentMetrics(_services.GetRequiredService<DeanMeters>()));
-        var verdict = await runner.EvaluateAsync(_worktree.Path, task, CancellationToken.None);
+        var verdict = await Runner().EvaluateAsync(_worktree.Path, task, CancellationToken.None);
         Assert.Equal(EvaluationResult.Timeout, verdict.Result);
         // Nothing of it outlives the evaluation.
-        for (var i = 0; i < 40 && Running(bomb) > 0; i++) await Task.Delay(100);
-        Assert.Equal(0, Running(bomb));
+        Assert.True(await ProcessRunnerTests.GoneAsync(bomb), $"a process of {bomb} outlived its evaluation");
         // And the machine still runs commands.
         NothingEscaped(await RunAsync("socket"));
     }
@@ -181,20 +181,6 @@ public sealed class SandboxEscapeTests : IDisposable
         }
         Assert.False(Directory.Exists(leftover), leftover);
     }
-
-    /// <summary>Host processes (not zombies) whose command line names <paramref name="mark"/>.</summary>
-    private static int Running(string mark) => Directory.EnumerateDirectories("/proc").Count(d =>
-    {
-        try
-        {
-            var stat = File.ReadAllText(Path.Combine(d, "stat"));
-            return File.ReadAllText(Path.Combine(d, "cmdline")).Contains(mark, StringComparison.Ordinal) && !stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    });
 }
 
 /// <summary>The sandbox's command line, without running it.</summary>
