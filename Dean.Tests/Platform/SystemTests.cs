@@ -40,12 +40,20 @@ public sealed class SystemTests(DeanAppFixture fx, ITestOutputHelper output)
         await using (var authenticated = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(options))
             await authenticated.GetDatabase().PingAsync();
 
-        var anonymous = options.Clone();
-        anonymous.Password = null;
-        anonymous.AbortOnConnectFail = false;
-        await using var refused = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(anonymous);
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => refused.GetDatabase().StringGetAsync("dean:probe"));
-        Assert.Contains("NOAUTH", error.ToString() + error.InnerException, StringComparison.OrdinalIgnoreCase);
+        // Without it, the server's own answer (a raw PING, so no client library's retry or handshake hides it).
+        var (host, port) = options.EndPoints[0] switch
+        {
+            System.Net.DnsEndPoint dns => (dns.Host, dns.Port),
+            System.Net.IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+            var other => throw new InvalidOperationException($"unexpected endpoint {other}"),
+        };
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(host, port);
+        var stream = socket.GetStream();
+        await stream.WriteAsync("PING\r\n"u8.ToArray());
+        var buffer = new byte[256];
+        var read = await stream.ReadAsync(buffer);
+        Assert.StartsWith("-NOAUTH", System.Text.Encoding.ASCII.GetString(buffer, 0, read));
     }
 
     [Theory]
