@@ -85,24 +85,31 @@ public sealed class EvolutionStep(
             var others = (await agents.ActiveInCycleAsync(cycleId, ct)).Where(a => a.Id != agent.Id && a.HeadCommit != agent.HeadCommit && a.Target == agent.Target).ToList();
             partner = CandidateTrial.CrossoverPartner(others, a => a.Fitness, seed);
         }
-        IReadOnlyList<EvolveFile>? crossover = null;
-        if (partner is not null)
+        async Task<IReadOnlyList<EvolveFile>> FilesAt(string commit)
         {
-            // The other agent's committed version: never a half-evaluated candidate of its own step.
-            var theirs = new List<EvolveFile>();
+            var found = new List<EvolveFile>();
             foreach (var path in paths)
             {
-                var (exit, content, _) = await GitCli.TryRunAsync(target.Path, ["show", $"{partner.HeadCommit}:{path}"], ct);
-                if (exit == 0) theirs.Add(EvolveFile.Create(path, content));
+                var (exit, content, _) = await GitCli.TryRunAsync(target.Path, ["show", $"{commit}:{path}"], ct);
+                if (exit == 0) found.Add(EvolveFile.Create(path, content));
             }
-            crossover = theirs;
+            return found;
+        }
+        IReadOnlyList<EvolveFile>? crossover = null, ancestor = null;
+        if (partner is not null)
+        {
+            // The other agent's committed version (never a half-evaluated candidate of its own step), and the version the
+            // two branches last shared, so the operator can tell the partner's changes from the agent's own.
+            crossover = await FilesAt(partner.HeadCommit);
+            var (exit, mergeBase, _) = await GitCli.TryRunAsync(target.Path, ["merge-base", partner.HeadCommit, agent.HeadCommit], ct);
+            if (exit == 0 && mergeBase.Trim() is { Length: > 0 } shared) ancestor = await FilesAt(shared);
         }
         var patterns = request.Patterns is { } given
             ? given.Select(p => new PatternEdit(p.Id!, p.Before!, p.After!)).ToList()
             : await patternSource.BestForAsync(agent, ct);
 
         var context = new ProposalContext(agent.Id, agent.Goal, agent.Genome, files, seed, agent.LastFeedback, patterns, crossover,
-            await agents.StrategyEvidenceAsync(agent.Target, ct));
+            await agents.StrategyEvidenceAsync(agent.Target, ct), ancestor);
         var bound = op.MaxTokens(context, (int)Math.Min(int.MaxValue, agent.TokensRemaining));
         var phase = Stopwatch.GetTimestamp();
         double Lap()

@@ -316,7 +316,8 @@ public sealed class PopulationRuleEngine(GeneticOperators operators, PopulationL
             var roll = random.NextDouble();
             if (agent.Id != best.Id && best.Fitness > agent.Fitness && roll < RestartShare)
             {
-                var fresh = operators.Mutate(best.Genome, Math.Max(0.2, best.Genome.MutationRate), random) with { StepScale = 1.0 };
+                // A new genome that keeps what was learned of the target: the best's strategy weights and spread.
+                var fresh = operators.Mutate(best.Genome, Math.Max(0.2, best.Genome.MutationRate), random);
                 answers.Add(new StagnationAction(agent.Id, StagnationAnswer.Restart, best.Id, fresh, why));
                 continue;
             }

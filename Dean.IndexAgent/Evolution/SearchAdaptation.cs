@@ -66,36 +66,44 @@ public static class SearchAdaptation
 
     private static string Key(string strategy) => strategy.StartsWith(Genome.PatternPrefix, StringComparison.Ordinal) ? Genome.ApplyPattern : strategy;
 
-    /// <summary>How far each agent's strategy weights move toward the population's pooled ones in a population step.</summary>
+    /// <summary>How far each agent's strategy weights and spread move toward the population's pooled ones in a population step.</summary>
     public const double SharedLearningRate = 0.5;
 
     /// <summary>
     /// What the population learned of the target: per strategy, the geometric mean of every member's weight (members
-    /// that never tried a strategy count as 1).
+    /// that never tried a strategy count as 1), and the geometric mean of the members' spreads.
     /// </summary>
-    public static IReadOnlyDictionary<string, double> Pool(IReadOnlyCollection<Genome> genomes)
+    public static PooledLearning Pool(IReadOnlyCollection<Genome> genomes)
     {
         var pooled = new Dictionary<string, double>(StringComparer.Ordinal);
-        if (genomes.Count == 0) return pooled;
+        if (genomes.Count == 0) return new PooledLearning(pooled, 1.0);
         foreach (var strategy in Genome.Vocabulary)
             pooled[strategy] = Math.Exp(genomes.Average(g => Math.Log(g.WeightOf(strategy))));
-        return pooled;
+        return new PooledLearning(pooled, Math.Exp(genomes.Average(g => Math.Log(g.StepScale))));
     }
 
     /// <summary>
-    /// The genome's weights moved toward the pooled ones by <see cref="SharedLearningRate"/> (in log space): an agent
-    /// benefits from what its neighbours' edits taught, and keeps part of what it learned itself.
+    /// The genome's weights and spread moved toward the pooled ones by <see cref="SharedLearningRate"/> (in log space): an
+    /// agent benefits from what its neighbours' edits taught (the success rule then runs on the population's outcomes, not
+    /// on one agent's few dozen), and keeps part of what it learned itself.
     /// </summary>
-    public static Genome Share(Genome genome, IReadOnlyDictionary<string, double> pooled)
+    public static Genome Share(Genome genome, PooledLearning pooled)
     {
-        if (pooled.Count == 0) return genome;
-        var weights = pooled.ToDictionary(p => p.Key,
-            p => Math.Clamp(Math.Exp((1 - SharedLearningRate) * Math.Log(genome.WeightOf(p.Key)) + SharedLearningRate * Math.Log(p.Value)),
-                Genome.MinStrategyWeight, Genome.MaxStrategyWeight), StringComparer.Ordinal);
-        return genome with { StrategyWeights = weights };
+        if (pooled.Weights.Count == 0) return genome;
+        double Toward(double own, double shared) => Math.Exp((1 - SharedLearningRate) * Math.Log(own) + SharedLearningRate * Math.Log(shared));
+        var weights = pooled.Weights.ToDictionary(p => p.Key,
+            p => Math.Clamp(Toward(genome.WeightOf(p.Key), p.Value), Genome.MinStrategyWeight, Genome.MaxStrategyWeight), StringComparer.Ordinal);
+        return genome with
+        {
+            StrategyWeights = weights,
+            StepScale = Math.Clamp(Toward(genome.StepScale, pooled.StepScale), Genome.MinStepScale, Genome.MaxStepScale),
+        };
     }
 
     /// <summary>The stagnation answer "widen": the spread doubled (within bounds).</summary>
     public static Genome Widen(Genome genome) =>
         genome with { StepScale = Math.Clamp(genome.StepScale * SpreadFactor, Genome.MinStepScale, Genome.MaxStepScale) };
 }
+
+/// <summary>What a population's members learned of a target, pooled (<see cref="SearchAdaptation.Pool"/>).</summary>
+public sealed record PooledLearning(IReadOnlyDictionary<string, double> Weights, double StepScale);

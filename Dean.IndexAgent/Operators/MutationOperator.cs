@@ -9,7 +9,10 @@ namespace Dean.IndexAgent.Operators;
 /// </summary>
 public sealed record PatternEdit(string Id, string Before, string After, string? Template = null);
 
-/// <summary>What an operator gets for one step (DESIGN section 4, step 2).</summary>
+/// <summary>
+/// What an operator gets for one step (DESIGN section 4, step 2). <see cref="CrossoverAncestor"/> is the version of the
+/// files that the agent's and the crossover source's histories last shared (git's merge base), when there is one.
+/// </summary>
 public sealed record ProposalContext(
     string AgentId,
     string Goal,
@@ -19,7 +22,8 @@ public sealed record ProposalContext(
     string? LastFeedback,
     IReadOnlyList<PatternEdit> Patterns,
     IReadOnlyList<EvolveFile>? CrossoverSource,
-    IReadOnlyDictionary<string, Evolution.StrategyEvidence>? TargetEvidence = null);
+    IReadOnlyDictionary<string, Evolution.StrategyEvidence>? TargetEvidence = null,
+    IReadOnlyList<EvolveFile>? CrossoverAncestor = null);
 
 /// <summary>
 /// An operator's answer: the new contents of the files it changed (empty with <see cref="Failure"/> when it has no edit),

@@ -103,6 +103,34 @@ public sealed class BuiltinOperatorTests
     }
 
     [Fact]
+    public async Task With_the_common_ancestor_crossover_adds_the_sources_changes_and_keeps_the_agents_own()
+    {
+        var ancestor = EvolveFile.Create("program.py", Program);
+        var mine = Program.Replace("shrink = 0.999", "shrink = 0.995");
+        var theirs = Program.Replace("step = 2.0", "step = 3.5").Replace("restart_every = 1000", "restart_every = 77");
+        var genome = Genome.Default with { Strategies = [Genome.Crossover] };
+        var adopted = new HashSet<string>();
+        for (var seed = 0; seed < 40; seed++)
+        {
+            var context = new ProposalContext("agent_test", "minimise", genome, [EvolveFile.Create("program.py", mine)], seed, null, [],
+                [EvolveFile.Create("program.py", theirs)], CrossoverAncestor: [ancestor]);
+            var proposal = await Operator().ProposeAsync(context, Operator().MaxTokens(context, 1_000_000), CancellationToken.None);
+            Assert.Equal("crossover", proposal.Kind);
+            var result = proposal.Changes["program.py"];
+            Assert.Contains("shrink = 0.995", result); // never a revert of the agent's own change
+            Assert.True(result.Contains("step = 3.5") || result.Contains("restart_every = 77"), "at least one of the source's changes");
+            adopted.Add((result.Contains("step = 3.5") ? "step " : "") + (result.Contains("restart_every = 77") ? "restart" : ""));
+        }
+        Assert.Equal(["restart", "step ", "step restart"], adopted.Order());
+
+        // When the agent already holds every change the source made, the merge has nothing to add.
+        var nothingNew = new ProposalContext("agent_test", "minimise", genome, [EvolveFile.Create("program.py", theirs.Replace("shrink = 0.999", "shrink = 0.995"))], 1, null, [],
+            [EvolveFile.Create("program.py", theirs)], CrossoverAncestor: [ancestor]);
+        var other = await Operator().ProposeAsync(nothingNew, 100_000, CancellationToken.None);
+        Assert.True(other.Kind != "crossover", other.Description);
+    }
+
+    [Fact]
     public async Task A_pattern_strategy_applies_that_pattern_reindented()
     {
         var pattern = new PatternEdit("p7", "step = step * shrink", "step = step * shrink * shrink");

@@ -106,14 +106,14 @@ public sealed class SearchAdaptationTests : IDisposable
     {
         var learned = Genome.Default with { StrategyWeights = new Dictionary<string, double> { [Genome.TuneConstants] = 4.0, [Genome.Simplify] = 0.25 } };
         var pooled = SearchAdaptation.Pool([learned, Genome.Default, Genome.Default, Genome.Default]);
-        Assert.Equal(Math.Pow(4.0, 0.25), pooled[Genome.TuneConstants], 9);
-        Assert.Equal(1.0, pooled[Genome.Reorder], 9);
+        Assert.Equal(Math.Pow(4.0, 0.25), pooled.Weights[Genome.TuneConstants], 9);
+        Assert.Equal(1.0, pooled.Weights[Genome.Reorder], 9);
 
         var shared = SearchAdaptation.Share(Genome.Default, pooled);
         Assert.True(shared.WeightOf(Genome.TuneConstants) > 1 && shared.WeightOf(Genome.Simplify) < 1);
         Assert.True(Genome.Default.SameAs(shared));
         // The agent keeps half of what it learned itself (in log space).
-        Assert.Equal(Math.Sqrt(4.0 * pooled[Genome.TuneConstants]), SearchAdaptation.Share(learned, pooled).WeightOf(Genome.TuneConstants), 9);
+        Assert.Equal(Math.Sqrt(4.0 * pooled.Weights[Genome.TuneConstants]), SearchAdaptation.Share(learned, pooled).WeightOf(Genome.TuneConstants), 9);
     }
 
     [Fact]

@@ -72,6 +72,22 @@ public sealed class LabAgent(string id, string directory, double? fitness, Genom
     public string? LastFeedback { get; set; }
     public IReadOnlyCollection<string> Lineage { get; } = lineage;
 
+    /// <summary>
+    /// The programs this agent's worktree held, oldest first: what its git branch's commits are to the IndexAgent (a
+    /// spawn or restart starts with the history of the agent it copies; an accepted candidate is one more commit).
+    /// </summary>
+    public List<IReadOnlyDictionary<string, string>> History { get; set; } = [];
+
+    /// <summary>The newest program of this history that the other's history holds too: the merge base of the two branches.</summary>
+    public IReadOnlyDictionary<string, string>? CommonAncestor(LabAgent other)
+    {
+        var theirs = other.History.Select(Key).ToHashSet(StringComparer.Ordinal);
+        return History.LastOrDefault(p => theirs.Contains(Key(p)));
+    }
+
+    private static string Key(IReadOnlyDictionary<string, string> program) =>
+        string.Join('\0', program.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + '\0' + p.Value));
+
     /// <summary>The files before and after this generation's accepted candidate, with its kind (for rule 90).</summary>
     public (IReadOnlyDictionary<string, string> Before, IReadOnlyDictionary<string, string> After, string Kind)? Accepted { get; set; }
 
@@ -113,11 +129,13 @@ public sealed class Run(ProductServices product, Target target, string root, int
     /// <paramref name="select"/> an improvement is kept (else the worktree is restored), and the agent learns from the
     /// outcome (spread, strategy weights); without it (random search) nothing is kept or learned.
     /// </summary>
-    public async Task<bool> StepAsync(LabAgent agent, int seed, IReadOnlyList<EvolveFile>? crossover, IReadOnlyList<PatternEdit> patterns, bool select)
+    public async Task<bool> StepAsync(LabAgent agent, int seed, LabAgent? crossover, IReadOnlyList<PatternEdit> patterns, bool select)
     {
         var files = agent.Files(Target);
-        var context = new ProposalContext(agent.Id, Target.Task.Description ?? $"improve {Target.Name}", agent.Genome, files, seed, agent.LastFeedback, patterns, crossover,
-            select ? _evidence : null);
+        if (agent.History.Count == 0) agent.History.Add(files.ToDictionary(f => f.Path, f => f.Content));
+        var ancestor = crossover?.CommonAncestor(agent)?.Select(p => EvolveFile.Create(p.Key, p.Value)).ToList();
+        var context = new ProposalContext(agent.Id, Target.Task.Description ?? $"improve {Target.Name}", agent.Genome, files, seed, agent.LastFeedback, patterns,
+            crossover?.Files(Target), select ? _evidence : null, ancestor);
         var bound = product.Operator.MaxTokens(context, int.MaxValue);
         var edit = new WorktreeEdit(agent.Directory);
         var trial = await product.Trials.RunAsync(product.Operator, context, bound, Target.Scope, edit, agent.Directory, Target.Task, agent.Fitness,
@@ -153,6 +171,7 @@ public sealed class Run(ProductServices product, Target target, string root, int
             agent.TokenEfficiency = EvolutionStep.NextEfficiency(agent.TokenEfficiency, gain, trial.TokensUsed);
             agent.Fitness = trial.Verdict!.Score;
             agent.Accepted = (before, after, trial.Proposal.Kind);
+            agent.History.Add(after);
         }
         else
         {

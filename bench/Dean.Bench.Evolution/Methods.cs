@@ -49,14 +49,14 @@ public static class Methods
         var defence = new DiversityDefence(operators);
         var catalog = new PatternCatalog();
         var next = 0;
-        LabAgent NewAgent(string fromDirectory, double? fitness, Genome genome, IEnumerable<string> ancestors)
+        LabAgent NewAgent(string fromDirectory, double? fitness, Genome genome, LabAgent? parent)
         {
             var id = $"agent_{++next:D3}";
             var directory = Path.Combine(run.Root, id);
             Target.CopyDirectory(fromDirectory, directory);
-            return new LabAgent(id, directory, fitness, genome, [id, .. ancestors]);
+            return new LabAgent(id, directory, fitness, genome, [id, .. parent?.Lineage ?? []]) { History = [.. parent?.History ?? []] };
         }
-        var population = Enumerable.Range(0, size).Select(_ => NewAgent(run.Target.Directory, start, Genome.Default, [])).ToList();
+        var population = Enumerable.Range(0, size).Select(_ => NewAgent(run.Target.Directory, start, Genome.Default, null)).ToList();
 
         var steps = 0;
         for (var generation = 1; !run.Done && steps < StepsPerEvaluation * run.Budget; generation++)
@@ -65,13 +65,13 @@ public static class Methods
             {
                 if (run.Done) break;
                 agent.Accepted = null;
-                IReadOnlyList<EvolveFile>? source = null;
+                LabAgent? source = null;
                 var seed = Seed(Population, runSeed, agent);
                 if (agent.Genome.HasStrategy(Genome.Crossover))
                 {
                     var mine = Program(run, agent);
                     var others = population.Where(a => a != agent && Program(run, a) != mine).ToList();
-                    source = CandidateTrial.CrossoverPartner(others, a => a.Fitness, seed)?.Files(run.Target);
+                    source = CandidateTrial.CrossoverPartner(others, a => a.Fitness, seed);
                 }
                 await run.StepAsync(agent, seed, source, BestPatterns(catalog, agent), select: true);
                 steps++;
@@ -100,12 +100,12 @@ public static class Methods
             foreach (var spawn in plan.Spawns)
             {
                 var parent = byId[spawn.ParentId];
-                population.Add(NewAgent(parent.Directory, parent.Fitness, spawn.ChildGenome, parent.Lineage));
+                population.Add(NewAgent(parent.Directory, parent.Fitness, spawn.ChildGenome, parent));
             }
             foreach (var fork in plan.Forks)
             {
                 var parent = byId[fork.AgentId];
-                population.Add(NewAgent(parent.Directory, parent.Fitness, fork.ForkGenome, parent.Lineage));
+                population.Add(NewAgent(parent.Directory, parent.Fitness, fork.ForkGenome, parent));
             }
             foreach (var answer in plan.Stagnation)
             {
@@ -114,6 +114,7 @@ public static class Methods
                 {
                     Target.CopyDirectory(byId[bestId].Directory, agent.Directory);
                     agent.Fitness = byId[bestId].Fitness;
+                    agent.History = [.. byId[bestId].History];
                 }
                 agent.Genome = answer.Genome;
                 agent.StepsSinceAccept = 0;
