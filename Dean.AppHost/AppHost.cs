@@ -7,14 +7,14 @@ builder.Services.AddHostedService<ResourceStateLogger>();
 var infra = InfraOptions.Resolve(builder);
 var database = builder.AddDeanPostgres("postgres", DeanResources.Database, infra);
 var redis = builder.AddDeanRedis("redis", infra);
-var signingKey = builder.AddParameter("jwt-signing-key",
-    new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
+var seeds = new SigningSeeds(builder);
 
+// The Economy calls no other service: it validates tokens and signs none.
 var economy = builder.AddProject<Projects.Dean_Economy>("economy")
-    .WithDeanDefaults(database, redis, signingKey);
+    .WithDeanDefaults(database, redis, seeds);
 
 var indexAgent = builder.AddProject<Projects.Dean_IndexAgent>("indexagent")
-    .WithDeanDefaults(database, redis, signingKey)
+    .WithDeanDefaults(database, redis, seeds).WithSigningSeed(seeds)
     .WithReference(economy).WaitFor(economy)
     .WithEnvironment("IndexAgent__WorkspaceRoot", Path.Combine(infra.DataDirectory, "workspace"))
     .WithEnvironment("IndexAgent__SamplesRoot", Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "samples")));
@@ -23,7 +23,7 @@ if (!string.IsNullOrEmpty(builder.Configuration["ConnectionStrings:llm"]))
     indexAgent.WithReference(builder.AddConnectionString("llm"));
 
 var orchestrator = builder.AddProject<Projects.Dean_Orchestrator>("orchestrator")
-    .WithDeanDefaults(database, redis, signingKey)
+    .WithDeanDefaults(database, redis, seeds).WithSigningSeed(seeds)
     .WithReference(economy).WaitFor(economy)
     .WithReference(indexAgent).WaitFor(indexAgent)
     .WithEnvironment("Orchestrator__DataDirectory", infra.DataDirectory)

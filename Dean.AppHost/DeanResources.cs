@@ -1,4 +1,5 @@
 using Aspire.Hosting.ApplicationModel;
+using Dean.ServiceDefaults.Auth;
 
 namespace Dean.AppHost;
 
@@ -7,15 +8,26 @@ public static class DeanResources
     /// <summary>The database every service uses, and the connection name it is handed under.</summary>
     public const string Database = "agent_evolution";
 
-    /// <summary>What the three services share: database, Redis, the token signing key and a health check.</summary>
+    /// <summary>What the three services share: database, Redis, the services' public keys and a health check.</summary>
     public static IResourceBuilder<ProjectResource> WithDeanDefaults(this IResourceBuilder<ProjectResource> project,
-        IResourceBuilder<IResourceWithConnectionString> database, IResourceBuilder<IResourceWithConnectionString> redis,
-        IResourceBuilder<ParameterResource> signingKey) =>
+        IResourceBuilder<IResourceWithConnectionString> database, IResourceBuilder<IResourceWithConnectionString> redis, SigningSeeds seeds) =>
         project
             .WithReference(database, Database).WaitFor(database)
             .WithReference(redis, "redis").WaitFor(redis)
-            .WithEnvironment("Auth__SigningKey", signingKey)
+            .WithEnvironment(async context =>
+            {
+                foreach (var (service, seed) in seeds.ByService)
+                {
+                    var value = await seed.Resource.GetValueAsync(context.CancellationToken) ?? throw new InvalidOperationException($"parameter {seed.Resource.Name} has no value");
+                    var label = service == SigningKeys.Orchestrator ? SigningKeys.EpochLabel(0, null) : service;
+                    context.EnvironmentVariables[$"Auth__TrustedKeys__{service}"] = SigningKeys.PublicKeyOf(value, label);
+                }
+            })
             .WithHttpHealthCheck("/health");
+
+    /// <summary>The service's own signing seed: only the service it names ever sees it.</summary>
+    public static IResourceBuilder<ProjectResource> WithSigningSeed(this IResourceBuilder<ProjectResource> project, SigningSeeds seeds) =>
+        project.WithEnvironment("Auth__SigningKey", seeds.ByService[project.Resource.Name]);
 
     /// <summary>
     /// <c>DEAN_ADMIN_PASSWORD</c> from the AppHost's configuration (environment or argument) when set; otherwise the
@@ -26,4 +38,20 @@ public static class DeanResources
         var password = builder.Configuration["DEAN_ADMIN_PASSWORD"];
         return string.IsNullOrEmpty(password) ? project : project.WithEnvironment("DEAN_ADMIN_PASSWORD", password);
     }
+}
+
+/// <summary>
+/// The secret seeds of the services that sign tokens (<c>jwt-signing-key</c> is the Orchestrator's, as it was when it
+/// was the shared HS256 key, so an existing installation keeps its secret). Generated once and persisted.
+/// </summary>
+public sealed class SigningSeeds(IDistributedApplicationBuilder builder)
+{
+    public IReadOnlyDictionary<string, IResourceBuilder<ParameterResource>> ByService { get; } = new Dictionary<string, IResourceBuilder<ParameterResource>>
+    {
+        [SigningKeys.Orchestrator] = Seed(builder, "jwt-signing-key"),
+        ["indexagent"] = Seed(builder, "indexagent-signing-key"),
+    };
+
+    private static IResourceBuilder<ParameterResource> Seed(IDistributedApplicationBuilder builder, string name) =>
+        builder.AddParameter(name, new GenerateParameterDefault { MinLength = 48, Special = false }, secret: true, persist: true);
 }

@@ -25,7 +25,7 @@ public static class DocumentGeneration
             [$"ConnectionStrings:{Data.DataExtensions.DatabaseConnectionName}"] = "Host=localhost;Database=openapi-document",
             [$"ConnectionStrings:{Data.DataExtensions.RedisConnectionName}"] = "localhost:6379,abortConnect=false,connectTimeout=1",
             // A throwaway key: nothing is signed or verified in this run.
-            ["Auth:SigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
+            [$"Auth:TrustedKeys:{Auth.SigningKeys.Orchestrator}"] = Auth.SigningKeys.PublicKeyOf(Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)), Auth.SigningKeys.Orchestrator),
         });
         // Runs when the container is built, after every feature registered its services. The web host itself is a hosted
         // service too, and it builds the endpoints the document describes: it stays.

@@ -27,11 +27,13 @@ public static class KeyRotationApi
         await using var tx = await connection.BeginTransactionAsync(ct);
         // Serialises concurrent rotations so epochs stay dense and increasing.
         await connection.ExecuteAsync("LOCK TABLE auth_signing_epochs IN EXCLUSIVE MODE", transaction: tx);
-        var (epoch, at) = await connection.QuerySingleAsync<(long, DateTime)>("""
-            INSERT INTO auth_signing_epochs (epoch, salt, rotated_by)
-            SELECT coalesce(max(epoch), 0) + 1, @salt, @by FROM auth_signing_epochs
-            RETURNING epoch, created_at
-            """, new { salt, by }, tx);
+        var epoch = await connection.ExecuteScalarAsync<long>("SELECT coalesce(max(epoch), 0) + 1 FROM auth_signing_epochs", transaction: tx);
+        var (publicKey, certificate) = ring.Certify(epoch, salt);
+        var at = await connection.ExecuteScalarAsync<DateTime>("""
+            INSERT INTO auth_signing_epochs (epoch, salt, rotated_by, public_key, certificate)
+            VALUES (@epoch, @salt, @by, @publicKey, @certificate)
+            RETURNING created_at
+            """, new { epoch, salt, by, publicKey, certificate }, tx);
         // Refresh tokens are opaque rows, not JWTs: revoke them too, or an old session could mint new access tokens.
         var revoked = await connection.ExecuteAsync("UPDATE refresh_tokens SET revoked_at = now() WHERE revoked_at IS NULL", transaction: tx);
         await tx.CommitAsync(ct);

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.Tokens;
+using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Dean.ServiceDefaults.Auth;
 
@@ -37,22 +37,19 @@ public static class Policies
 public sealed class JwtOptions
 {
     public const string Section = "Auth";
-    public string Issuer { get; set; } = "dean-orchestrator";
-    public string Audience { get; set; } = "dean";
 
-    /// <summary>HMAC key (at least 32 bytes), an Aspire secret parameter; never a constant in the repository.</summary>
+    /// <summary>
+    /// This service's own signing seed (an Aspire secret parameter, at least 32 bytes), from which its ES256 key is derived:
+    /// the Orchestrator's (<c>jwt-signing-key</c>) signs users' and its own tokens, the IndexAgent's
+    /// (<c>indexagent-signing-key</c>) only its service identity. Empty for a service that calls no other.
+    /// </summary>
     public string SigningKey { get; set; } = "";
+
+    /// <summary>The public key (base64 SubjectPublicKeyInfo) of every service whose tokens this one accepts, by service name.</summary>
+    public Dictionary<string, string> TrustedKeys { get; set; } = new(StringComparer.Ordinal);
 
     public int AccessTokenMinutes { get; set; } = 60;
     public int RefreshTokenDays { get; set; } = 14;
-
-    public SymmetricSecurityKey SecurityKey()
-    {
-        var bytes = Encoding.UTF8.GetBytes(SigningKey);
-        if (bytes.Length < 32)
-            throw new InvalidOperationException("Auth:SigningKey is missing or shorter than 32 bytes; the AppHost passes it as the secret parameter 'jwt-signing-key'.");
-        return new SymmetricSecurityKey(bytes);
-    }
 }
 
 public static class AuthExtensions
@@ -60,7 +57,9 @@ public static class AuthExtensions
     public static IHostApplicationBuilder AddDeanAuthentication(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<JwtOptions>().Bind(builder.Configuration.GetSection(JwtOptions.Section))
-            .Validate(o => Encoding.UTF8.GetByteCount(o.SigningKey) >= 32, "Auth:SigningKey must be at least 32 bytes")
+            .Validate(o => o.SigningKey.Length == 0 || Encoding.UTF8.GetByteCount(o.SigningKey) >= 32, "Auth:SigningKey must be at least 32 bytes")
+            .Validate(o => o.TrustedKeys.ContainsKey(SigningKeys.Orchestrator),
+                "Auth:TrustedKeys:orchestrator (the Orchestrator's public key, which the AppHost hands out) is missing")
             .ValidateOnStart();
         builder.Services.AddSingleton<SigningKeyRing>();
         builder.Services.AddHostedService<SigningKeyRefresher>();
@@ -69,12 +68,18 @@ public static class AuthExtensions
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<JwtOptions>, SigningKeyRing>((bearer, jwt, ring) =>
+            .Configure<SigningKeyRing, ServiceIdentity>((bearer, ring, self) =>
             {
                 bearer.MapInboundClaims = false;
-                bearer.TokenValidationParameters = TokenIssuer.ValidationParameters(jwt.Value, ring);
+                bearer.TokenValidationParameters = TokenIssuer.ValidationParameters(ring, self.Name);
                 bearer.Events = new JwtBearerEvents
                 {
+                    // A valid signature is not enough: a key signs only what its holder may say (TokenIssuer.Refusal).
+                    OnTokenValidated = context =>
+                    {
+                        if (context.SecurityToken is JsonWebToken token && TokenIssuer.Refusal(token, self.Name) is { } refusal) context.Fail(refusal);
+                        return Task.CompletedTask;
+                    },
                     // Browsers reach the Hangfire dashboard with the token in a cookie set by /hangfire?access_token=.
                     OnMessageReceived = async context =>
                     {

@@ -16,9 +16,8 @@ public static class ServiceClientExtensions
         where TClient : class
     {
         builder.AddServiceDependency(service);
-        builder.Services.AddTransient<ServiceIdentityHandler>();
         return builder.Services.AddHttpClient<TClient>(c => c.BaseAddress = new Uri($"http://{service}"))
-            .AddHttpMessageHandler<ServiceIdentityHandler>();
+            .AddHttpMessageHandler(sp => new ServiceIdentityHandler(sp.GetRequiredService<ServiceTokenProvider>(), service));
     }
 
     /// <summary>The named client (no identity token, 5 s timeout) that reaches another service's operational endpoints.</summary>

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Dean.ServiceDefaults.Auth;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -30,7 +31,11 @@ public sealed class DeanAppFixture : IAsyncLifetime
     private readonly SemaphoreSlim _tokenGate = new(1, 1);
 
     public string AdminPassword { get; } = "admin-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
+    /// <summary>The Orchestrator's signing seed (parameter <c>jwt-signing-key</c>).</summary>
     public string SigningKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>The IndexAgent's signing seed (parameter <c>indexagent-signing-key</c>): what a forger inside the IndexAgent would hold.</summary>
+    public string IndexAgentSigningKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), $"dean-test-{Guid.NewGuid():N}");
     public DistributedApplication App { get; private set; } = null!;
 
@@ -55,6 +60,7 @@ public sealed class DeanAppFixture : IAsyncLifetime
             $"Infra:DataDir={DataDirectory}",
             $"DEAN_ADMIN_PASSWORD={AdminPassword}",
             $"Parameters:jwt-signing-key={SigningKey}",
+            $"Parameters:indexagent-signing-key={IndexAgentSigningKey}",
             // Prometheus from the AppHost, as operators switch it on; a short interval so tests see scrapes soon.
             "Monitoring:Prometheus=true",
             "Monitoring:ScrapeInterval=2s",
@@ -188,7 +194,8 @@ public sealed class DeanAppFixture : IAsyncLifetime
                 {
                     if (!process.ProcessName.StartsWith("Dean.", StringComparison.Ordinal)) continue;
                     var environment = File.ReadAllText($"/proc/{process.Id}/environ");
-                    if (!environment.Contains(SigningKey, StringComparison.Ordinal)) continue;
+                    // Every service of this run, the Economy included, is given the run's Orchestrator public key.
+                    if (!environment.Contains(SigningKeys.PublicKeyOf(SigningKey, SigningKeys.Orchestrator), StringComparison.Ordinal)) continue;
                     Console.WriteLine($"ending leftover {process.ProcessName} (pid {process.Id})");
                     process.Kill(entireProcessTree: true);
                     process.WaitForExit(10_000);

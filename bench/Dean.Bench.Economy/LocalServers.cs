@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Dean.ServiceDefaults.Auth;
 using Npgsql;
 
 namespace Dean.Bench.Economy;
@@ -94,7 +95,8 @@ public sealed class LocalServers : IAsyncDisposable
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["ConnectionStrings__agent_evolution"] = PostgresConnectionString;
         info.Environment["ConnectionStrings__redis"] = RedisConnectionString;
-        info.Environment["Auth__SigningKey"] = signingKey;
+        // The Economy signs nothing: it gets the public key of the Orchestrator's root key, which the benchmark signs with.
+        info.Environment[$"Auth__TrustedKeys__{SigningKeys.Orchestrator}"] = SigningKeys.PublicKeyOf(signingKey, SigningKeys.Orchestrator);
         info.Environment["OTEL_SERVICE_NAME"] = "economy";
         // Per-request information logs to the console would measure the console, not the economy.
         info.Environment["Logging__LogLevel__Default"] = "Warning";

@@ -95,10 +95,10 @@ public sealed class LabAgent(string id, string directory, double? fitness, Genom
         target.Paths.Select(p => EvolveFile.Create(p, WorktreeEdit.Read(Directory, p))).ToList();
 }
 
-/// <summary>Per edit kind: proposed, stopped by the validity gate, evaluated, accepted.</summary>
+/// <summary>Per edit kind: proposed, stopped by the validity gate, evaluated, accepted, and raised the run's best.</summary>
 public sealed class EditKindCounts
 {
-    public int Proposed, CheckFailed, Evaluated, Accepted;
+    public int Proposed, CheckFailed, Evaluated, Accepted, NewBest;
 }
 
 /// <summary>
@@ -154,7 +154,11 @@ public sealed class Run(ProductServices product, Target target, string root, int
         if (trial.Verdict is { } verdict)
         {
             counts.Evaluated++;
-            if (verdict is { Passed: true, Score: { } score }) Best = Math.Max(Best, score);
+            if (verdict is { Passed: true, Score: { } score } && score > Best)
+            {
+                Best = score;
+                counts.NewBest++;
+            }
             _bestAfter.Add(Best);
         }
 

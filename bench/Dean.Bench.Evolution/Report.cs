@@ -20,12 +20,12 @@ public static class Report
                               $"{Reach(Methods.Random)} | {Reach(Methods.HillClimb)} | {gated}/{proposed} ({(proposed == 0 ? 0 : 100.0 * gated / proposed):F1}%) |");
         }
 
-        Console.WriteLine("edit kinds (all seeds): kind proposed/check_failed/evaluated/accepted");
+        Console.WriteLine("edit kinds (all seeds): kind proposed/check_failed/evaluated/accepted/new best of the run");
         foreach (var method in options.Methods)
         {
             var kinds = seeds.SelectMany(s => runs[(s, method)].Kinds).GroupBy(k => k.Key).OrderBy(g => g.Key, StringComparer.Ordinal);
             Console.WriteLine($"  {method}: " + string.Join("; ", kinds.Select(g =>
-                $"{g.Key} {g.Sum(k => k.Value.Proposed)}/{g.Sum(k => k.Value.CheckFailed)}/{g.Sum(k => k.Value.Evaluated)}/{g.Sum(k => k.Value.Accepted)}")));
+                $"{g.Key} {g.Sum(k => k.Value.Proposed)}/{g.Sum(k => k.Value.CheckFailed)}/{g.Sum(k => k.Value.Evaluated)}/{g.Sum(k => k.Value.Accepted)}/{g.Sum(k => k.Value.NewBest)}")));
         }
         if (Methods.All.Any(m => !options.Methods.Contains(m))) return;
         var population = seeds.Select(s => runs[(s, Methods.Population)].Best).ToList();
