@@ -13,10 +13,13 @@ public sealed record AllocationResponse(string AgentId, long AllocatedTokens, lo
 
 public sealed record ReturnRequest(string? AgentId, string? To, string? IdempotencyKey);
 
-public sealed record ReturnResponse(string AgentId, long Returned, string To, long AgentAllocated, long Consumed, long Reserved);
+/// <param name="ReturnedTo">What went back where: the global lot's unused tokens to <c>global</c>, the rest to <paramref name="To"/>.</param>
+public sealed record ReturnResponse(string AgentId, long Returned, string To, long AgentAllocated, long Consumed, long Reserved, IReadOnlyDictionary<string, long> ReturnedTo);
 
+/// <param name="Lots">The allocation by where it came from: the source's lot, and a <c>global</c> lot when an emergency
+/// allocation funded an agent of a running cycle from the global budget.</param>
 public sealed record AccountResponse(string AgentId, long Allocated, long Consumed, long Reserved, long Remaining, double Efficiency,
-    string Status, string Source, long Suballocated, double ValueGenerated, DateTimeOffset LastActivityAt);
+    string Status, string Source, long Suballocated, double ValueGenerated, DateTimeOffset LastActivityAt, IReadOnlyDictionary<string, long> Lots);
 
 public sealed record LedgerRow(long Id, string AgentId, string Type, long Amount, long BalanceBefore, long BalanceAfter,
     string? Reference, string? IdempotencyKey, DateTimeOffset CreatedAt);

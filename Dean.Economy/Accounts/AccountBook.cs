@@ -1,9 +1,24 @@
 namespace Dean.Economy.Accounts;
 
+/// <summary>
+/// An account. <see cref="GlobalLot"/> is the part of <see cref="Allocated"/> that came from the global budget while the
+/// account's <see cref="Source"/> is a pool (an emergency allocation during a cycle, DESIGN section 8): the account has
+/// two lots then, its source's and the global one. Spending draws the source's lot first; unused tokens go back to each
+/// lot's own source, the global lot's first.
+/// </summary>
 public sealed record AccountState(string AccountId, string Source, long Allocated, long Consumed, long Reserved, long Suballocated,
-    double ValueGenerated = 0, DateTime LastActivityAt = default, int DecayHoursApplied = 0, DateTime? ReturnedAt = null)
+    double ValueGenerated = 0, DateTime LastActivityAt = default, int DecayHoursApplied = 0, DateTime? ReturnedAt = null, long GlobalLot = 0)
 {
     public long Unused => Allocated - Consumed - Reserved - Suballocated;
+
+    /// <summary>The allocation that came from <see cref="Source"/>: what the source's books count for this account.</summary>
+    public long SourceLot => Allocated - GlobalLot;
+
+    /// <summary>Unused tokens of the source's lot (spending draws it first).</summary>
+    public long SourceUnused => Math.Max(0, SourceLot - Consumed - Reserved - Suballocated);
+
+    /// <summary>Unused tokens of the global lot.</summary>
+    public long GlobalUnused => Unused - SourceUnused;
     public bool IsPool => AccountBook.IsPool(AccountId);
 
     /// <summary>Value generated per 1,000 tokens consumed (0 before anything was consumed).</summary>
@@ -63,9 +78,10 @@ public sealed class AccountBook
         if (amount > Unused(source)) throw new InvalidOperationException($"{source} cannot fund {amount}");
         if (!_accounts.TryGetValue(id, out var entry))
             _accounts[id] = entry = new Entry(new AccountState(id, source, 0, 0, 0, 0), isNew: true);
-        if (entry.State.Source != source) throw new InvalidOperationException($"{id} is funded by {entry.State.Source}, not {source}");
+        var globalLot = entry.State.Source != source && source == Global && !entry.State.IsPool;
+        if (entry.State.Source != source && !globalLot) throw new InvalidOperationException($"{id} is funded by {entry.State.Source}, not {source}");
         ChangeSource(source, +amount, "allocation", id);
-        Change(entry, +amount, 0, "allocation", amount, reference ?? source);
+        Change(entry, +amount, 0, "allocation", amount, reference ?? source, globalLotDelta: globalLot ? amount : 0);
         entry.Touched = true;
         // An allocation reopens a returned account.
         entry.Returned = false;
@@ -91,6 +107,13 @@ public sealed class AccountBook
     }
 
     /// <summary>
+    /// Whether a global allocation to <paramref name="id"/> adds a global lot instead of moving the account: an agent of
+    /// a pool that is still open (an emergency allocation during a running cycle keeps the agent in its cycle).
+    /// </summary>
+    public bool AddsGlobalLot(string id, string source) =>
+        source == Global && Find(id) is { } s && s.Source != Global && !s.IsPool && !IsClosed(s.Source);
+
+    /// <summary>
     /// Moves an account to another source. Its unused tokens go back where they came from first (a closed pool passes
     /// them on to the global budget); what is left is consumed, and its funding moves with the account (the old pool
     /// hands it back, the new pool takes it on), so no source's unused tokens change and every pool still covers
@@ -103,37 +126,50 @@ public sealed class AccountBook
         var old = entry.State.Source;
         if (old == source) return;
         if (source != Global && Get(source).State.Source != Global) throw new InvalidOperationException($"{source} is not funded by the global budget");
-        var unused = entry.State.Unused;
-        ReturnToSource(id, unused, "refund");
-        if (old != Global) ReturnToSource(old, unused, "refund");
-        var carried = entry.State.Allocated;
+        var fromSource = entry.State.SourceUnused;
+        ReturnToSource(id, entry.State.Unused, "refund");
+        if (old != Global) ReturnToSource(old, fromSource, "refund");
+        // What the global lot funded stays the global budget's; the old source's part moves with the account.
+        var carried = entry.State.SourceLot;
         if (carried > 0)
         {
             if (old != Global) Change(Get(old), -carried, -carried, "rehome", carried, id);
             if (source != Global) Change(Get(source), +carried, +carried, "rehome", carried, id);
         }
         _movements.Add(new Movement(id, "rehome", carried, entry.State.Unused, entry.State.Unused, source));
+        if (source == Global) Change(entry, 0, 0, null, 0, null, globalLotDelta: -entry.State.GlobalLot);
         entry.State = entry.State with { Source = source };
         entry.SourceChanged = true;
     }
 
-    /// <summary>Gives <paramref name="amount"/> of an account's unused allocation back to where it came from.</summary>
+    /// <summary>
+    /// Gives <paramref name="amount"/> of an account's unused allocation back to where it came from: the global lot's
+    /// unused tokens to the global budget first, the rest to the account's source. Each return is its own ledger row.
+    /// </summary>
     public void ReturnToSource(string id, long amount, string type)
     {
         var entry = Get(id);
         if (amount <= 0) return;
         if (amount > entry.State.Unused) throw new InvalidOperationException($"{id} has only {entry.State.Unused} unused");
-        Change(entry, -amount, 0, type, amount, entry.State.Source);
-        ChangeSource(entry.State.Source, -amount, type, id);
+        var toGlobal = Math.Min(amount, entry.State.GlobalUnused);
+        if (toGlobal > 0)
+        {
+            Change(entry, -toGlobal, 0, type, toGlobal, Global, globalLotDelta: -toGlobal);
+            ChangeSource(Global, -toGlobal, type, id);
+        }
+        var toSource = amount - toGlobal;
+        if (toSource <= 0) return;
+        Change(entry, -toSource, 0, type, toSource, entry.State.Source);
+        ChangeSource(entry.State.Source, -toSource, type, id);
     }
 
-    /// <summary>Moves unused allocation between two accounts of the same source (rebalance).</summary>
+    /// <summary>Moves unused allocation of the source's lot between two accounts of the same source (rebalance).</summary>
     public void Transfer(string from, string to, long amount)
     {
         var a = Get(from);
         var b = Get(to);
         if (a.State.Source != b.State.Source) throw new InvalidOperationException("transfers stay within one source");
-        if (amount <= 0 || amount > a.State.Unused) throw new InvalidOperationException($"{from} cannot give {amount}");
+        if (amount <= 0 || amount > a.State.SourceUnused) throw new InvalidOperationException($"{from} cannot give {amount}");
         Change(a, -amount, 0, "reallocation", amount, to);
         Change(b, +amount, 0, "reallocation", amount, from);
     }
@@ -164,16 +200,25 @@ public sealed class AccountBook
         }
     }
 
-    private void Change(Entry entry, long allocatedDelta, long suballocatedDelta, string type, long amount, string? reference)
+    /// <summary>Applies deltas to an account and, with a <paramref name="type"/>, records the ledger movement.</summary>
+    private void Change(Entry entry, long allocatedDelta, long suballocatedDelta, string? type, long amount, string? reference, long globalLotDelta = 0)
     {
         var before = entry.State.Unused;
-        entry.State = entry.State with { Allocated = entry.State.Allocated + allocatedDelta, Suballocated = entry.State.Suballocated + suballocatedDelta };
+        entry.State = entry.State with
+        {
+            Allocated = entry.State.Allocated + allocatedDelta,
+            Suballocated = entry.State.Suballocated + suballocatedDelta,
+            GlobalLot = entry.State.GlobalLot + globalLotDelta,
+        };
         entry.AllocatedDelta += allocatedDelta;
         entry.SuballocatedDelta += suballocatedDelta;
+        entry.GlobalLotDelta += globalLotDelta;
         var s = entry.State;
         if (s.Allocated < 0 || s.Suballocated < 0 || s.Unused < 0)
             throw new InvalidOperationException($"{s.AccountId} would be overspent");
-        _movements.Add(new Movement(s.AccountId, type, amount, before, s.Unused, reference));
+        if (s.GlobalLot < 0 || s.GlobalLot > s.Allocated || (s.GlobalLot > 0 && s.Source == Global))
+            throw new InvalidOperationException($"{s.AccountId}: global lot {s.GlobalLot} out of range");
+        if (type is not null) _movements.Add(new Movement(s.AccountId, type, amount, before, s.Unused, reference));
     }
 
     private Entry Get(string id) => _accounts.TryGetValue(id, out var e) ? e : throw new KeyNotFoundException(id);
@@ -184,10 +229,11 @@ public sealed class AccountBook
         public bool IsNew { get; } = isNew;
         public long AllocatedDelta { get; set; }
         public long SuballocatedDelta { get; set; }
+        public long GlobalLotDelta { get; set; }
         public bool Touched { get; set; }
         public bool Returned { get; set; }
         public bool SourceChanged { get; set; }
         public int? DecayHours { get; set; }
-        public bool Changed => IsNew || AllocatedDelta != 0 || SuballocatedDelta != 0 || Touched || Returned || SourceChanged || DecayHours is not null;
+        public bool Changed => IsNew || AllocatedDelta != 0 || SuballocatedDelta != 0 || GlobalLotDelta != 0 || Touched || Returned || SourceChanged || DecayHours is not null;
     }
 }

@@ -19,7 +19,9 @@ public sealed class AccountOperations(IdempotentTransactions transactions, Econo
                 await c.ExecuteScalarAsync<long>("SELECT max_tokens_per_agent FROM economy_constraints WHERE id = 1", transaction: tx)));
             if (from is not null && book.Find(from) is null)
                 return Outcome<AllocationResponse>.Refused(Refusal.NotFound($"pool {from} has no allocation"));
-            if (book.Find(agentId) is { } existing && existing.Source != source && book.RehomeRefusal(agentId, source) is { } refusal)
+            // From the global budget to an agent of a running cycle: a global lot of its own (an emergency allocation).
+            var globalLot = book.AddsGlobalLot(agentId, source);
+            if (!globalLot && book.Find(agentId) is { } existing && existing.Source != source && book.RehomeRefusal(agentId, source) is { } refusal)
                 return Outcome<AllocationResponse>.Refused(Refusal.Conflict(ProblemTypes.SourceMismatch, refusal));
 
             var reserve = from is null ? settings.Reserve : 0;
@@ -30,7 +32,7 @@ public sealed class AccountOperations(IdempotentTransactions transactions, Econo
                     $"{source} cannot fund {requested} tokens at {priority.ToString().ToLowerInvariant()} priority " +
                     $"({Math.Max(0, book.Unused(source) - AllocationPolicy.HeldBack(priority, reserve))} usable)"));
             }
-            if (book.Find(agentId) is { } moving && moving.Source != source) book.Rehome(agentId, source);
+            if (!globalLot && book.Find(agentId) is { } moving && moving.Source != source) book.Rehome(agentId, source);
             var movementsBefore = book.Movements.Count;
             book.Allocate(agentId, source, decision.Granted, purpose);
             var ledgerIds = await AccountStore.WriteAsync(c, tx, book, key);
@@ -59,10 +61,13 @@ public sealed class AccountOperations(IdempotentTransactions transactions, Econo
             if (to is not null && to != current.Source)
                 return Outcome<ReturnResponse>.Refused(Refusal.Conflict(ProblemTypes.SourceMismatch, $"{agentId} was funded by {current.Source}, not {to}"));
             var returned = book.Unused(agentId);
+            var returnedTo = new Dictionary<string, long> { [AccountBook.Global] = current.GlobalUnused };
+            returnedTo[current.Source] = returnedTo.GetValueOrDefault(current.Source) + current.SourceUnused;
             book.ReturnToSource(agentId, returned, "refund");
             book.MarkReturned(agentId);
             await AccountStore.WriteAsync(c, tx, book, key);
             var after = book.Find(agentId)!;
-            return Outcome<ReturnResponse>.Ok(new ReturnResponse(agentId, returned, after.Source, after.Allocated, after.Consumed, after.Reserved));
+            return Outcome<ReturnResponse>.Ok(new ReturnResponse(agentId, returned, after.Source, after.Allocated, after.Consumed, after.Reserved,
+                returnedTo.Where(r => r.Value > 0).ToDictionary()));
         }, ct);
 }

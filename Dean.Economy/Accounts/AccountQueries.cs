@@ -10,8 +10,11 @@ public sealed class AccountQueries(NpgsqlDataSource db, TimeProvider time)
     {
         var a = await AccountStore.FindAsync(db, id, ct);
         return a is null ? null : new AccountResponse(a.AccountId, a.Allocated, a.Consumed, a.Reserved, a.Unused, a.Efficiency,
-            StatusOf(a, time.GetUtcNow().UtcDateTime), a.Source, a.Suballocated, a.ValueGenerated, Utc(a.LastActivityAt));
+            StatusOf(a, time.GetUtcNow().UtcDateTime), a.Source, a.Suballocated, a.ValueGenerated, Utc(a.LastActivityAt), Lots(a));
     }
+
+    private static Dictionary<string, long> Lots(AccountState a) =>
+        a.GlobalLot == 0 ? new() { [a.Source] = a.Allocated } : new() { [a.Source] = a.SourceLot, [AccountBook.Global] = a.GlobalLot };
 
     /// <summary>returned (its unused allocation went back), exhausted (nothing left), idle (no activity for an hour), or active.</summary>
     public static string StatusOf(AccountState a, DateTime now) =>

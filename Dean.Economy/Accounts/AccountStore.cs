@@ -20,7 +20,7 @@ public static class AccountStore
     private const string AccountColumns = """
         account_id AS AccountId, source AS Source, allocated AS Allocated, consumed AS Consumed, reserved AS Reserved,
         suballocated AS Suballocated, value_generated AS ValueGenerated, last_activity_at AS LastActivityAt,
-        decay_hours_applied AS DecayHoursApplied, returned_at AS ReturnedAt
+        decay_hours_applied AS DecayHoursApplied, returned_at AS ReturnedAt, global_lot AS GlobalLot
         """;
 
     public static Task<SettingsRow> LockSettingsAsync(NpgsqlConnection c, NpgsqlTransaction tx) =>
@@ -69,17 +69,18 @@ public static class AccountStore
         {
             var args = new
             {
-                id = e.State.AccountId, source = e.State.Source, allocated = e.AllocatedDelta, suballocated = e.SuballocatedDelta,
+                id = e.State.AccountId, source = e.State.Source, allocated = e.AllocatedDelta, suballocated = e.SuballocatedDelta, globalLot = e.GlobalLotDelta,
                 touched = e.Touched, decayHours = e.DecayHours, returned = e.Returned,
             };
             // Existing rows change by deltas (they are locked); CHECK constraints see the final row either way.
             await c.ExecuteAsync(e.IsNew
-                ? "INSERT INTO economy_accounts (account_id, source, allocated, suballocated) VALUES (@id, @source, @allocated, @suballocated)"
+                ? "INSERT INTO economy_accounts (account_id, source, allocated, suballocated, global_lot) VALUES (@id, @source, @allocated, @suballocated, @globalLot)"
                 : """
                   UPDATE economy_accounts SET
                       source = @source,
                       allocated = allocated + @allocated,
                       suballocated = suballocated + @suballocated,
+                      global_lot = global_lot + @globalLot,
                       last_activity_at = CASE WHEN @touched THEN now() ELSE last_activity_at END,
                       decay_hours_applied = CASE WHEN @touched THEN 0 ELSE COALESCE(@decayHours, decay_hours_applied) END,
                       returned_at = CASE WHEN @returned THEN now() WHEN @touched THEN NULL ELSE returned_at END

@@ -34,10 +34,10 @@ public sealed class GovernanceOperations(IdempotentTransactions transactions)
             var (_, book) = await AccountStore.LockAsync(c, tx, null);
             var moves = new List<Transfer>();
             // Only agents with a measured efficiency compete, and only with agents funded by the same source, so a
-            // cycle's pool never leaks into another cycle or the global budget.
+            // cycle's pool never leaks into another cycle or the global budget (an emergency lot is not moved).
             foreach (var group in book.Accounts.Where(a => !a.IsPool && a.ReturnedAt is null && a.Consumed > 0).GroupBy(a => a.Source))
             {
-                var plan = RebalancePolicy.Plan(group.Select(a => new RebalanceCandidate(a.AccountId, a.Efficiency, a.Unused)).ToList());
+                var plan = RebalancePolicy.Plan(group.Select(a => new RebalanceCandidate(a.AccountId, a.Efficiency, a.SourceUnused)).ToList());
                 foreach (var t in plan) book.Transfer(t.From, t.To, t.Amount);
                 moves.AddRange(plan);
             }

@@ -134,6 +134,54 @@ public sealed class EconomyApiTests(DeanAppFixture fx)
     }
 
     [Fact]
+    public async Task An_emergency_allocation_to_an_agent_of_a_running_cycle_adds_a_global_lot_that_is_spent_last_and_goes_back_to_the_global_budget()
+    {
+        await _kit.EnsureHeadroomAsync();
+        var pool = EconomyKit.NewId("cycle:");
+        var agent = EconomyKit.NewId();
+        await _kit.AllocateAsync(pool, 5_000);
+        await _kit.AllocateAsync(agent, 4_000, from: pool);
+        var viewer = await _kit.ViewerAsync();
+        long GlobalAllocated(JsonElement budget) => budget.GetProperty("allocated").GetInt64();
+        var before = GlobalAllocated(await viewer.GetFromJsonAsync<JsonElement>("/api/v1/economy/budget"));
+
+        // The runbook's emergency line, while the agent's cycle (its pool) is open.
+        var op = await _kit.OperatorAsync();
+        var (status, emergency) = await EconomyKit.PostAsync(op, "/api/v1/economy/allocate", new { agent_id = agent, requested_tokens = 3_000, priority = "high" });
+        Assert.True(status == HttpStatusCode.OK, emergency.ToString());
+        Assert.Equal(("global", 3_000L, 7_000L), (emergency.GetProperty("source").GetString(), emergency.GetProperty("allocated_tokens").GetInt64(),
+            emergency.GetProperty("agent_allocated").GetInt64()));
+        var account = await _kit.AgentAsync(agent);
+        Assert.Equal(pool, account.GetProperty("source").GetString());
+        Assert.Equal(new Dictionary<string, long> { [pool] = 4_000, ["global"] = 3_000 }, Lots(account));
+        Assert.Equal(before + 3_000, GlobalAllocated(await viewer.GetFromJsonAsync<JsonElement>("/api/v1/economy/budget")));
+        Assert.Equal(1_000, (await _kit.AgentAsync(pool)).GetProperty("remaining").GetInt64()); // the pool gave nothing more
+        var ledger = await viewer.GetFromJsonAsync<JsonElement>($"/api/v1/economy/transactions?agent_id={Uri.EscapeDataString(agent)}&limit=1");
+        var row = ledger.GetProperty("transactions")[0];
+        Assert.Equal(("allocation", 3_000L, "global"), (row.GetProperty("type").GetString(), row.GetProperty("amount").GetInt64(), row.GetProperty("reference").GetString()));
+        await _kit.AssertInvariantsAsync();
+
+        // 5,000 spent: the pool's 4,000 first, then 1,000 of the global lot; what is left (2,000) is the global lot's.
+        var (_, r) = await EconomyKit.PostAsync(op, "/api/v1/economy/reserve", new { agent_id = agent, tokens = 5_000, idempotency_key = EconomyKit.NewId("k") });
+        await EconomyKit.PostAsync(op, "/api/v1/economy/settle", new { reservation_id = r.GetProperty("reservation_id").GetGuid(), actual_tokens = 5_000, idempotency_key = EconomyKit.NewId("k") });
+        var (returnStatus, returned) = await EconomyKit.PostAsync(op, "/api/v1/economy/return", new { agent_id = agent, to = pool, idempotency_key = EconomyKit.NewId("k") });
+        Assert.Equal(HttpStatusCode.OK, returnStatus);
+        Assert.Equal(2_000, returned.GetProperty("returned").GetInt64());
+        Assert.Equal(new Dictionary<string, long> { ["global"] = 2_000 }, returned.GetProperty("returned_to").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64()));
+        Assert.Equal(before + 1_000, GlobalAllocated(await viewer.GetFromJsonAsync<JsonElement>("/api/v1/economy/budget")));
+        Assert.Equal(1_000, (await _kit.AgentAsync(pool)).GetProperty("remaining").GetInt64());
+        await _kit.AssertInvariantsAsync();
+
+        // The cycle ends: the pool's unused 1,000 go back; the agent's consumed 5,000 stay allocated, 4,000 through the pool.
+        await EconomyKit.PostAsync(op, "/api/v1/economy/return", new { agent_id = pool });
+        Assert.Equal(before, GlobalAllocated(await viewer.GetFromJsonAsync<JsonElement>("/api/v1/economy/budget")));
+        await _kit.AssertInvariantsAsync();
+    }
+
+    private static Dictionary<string, long> Lots(JsonElement account) =>
+        account.GetProperty("lots").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64());
+
+    [Fact]
     public async Task Cycle_pools_fund_their_agents_and_take_back_what_is_returned()
     {
         await _kit.EnsureHeadroomAsync();
@@ -158,10 +206,13 @@ public sealed class EconomyApiTests(DeanAppFixture fx)
         Assert.Equal(4_000, partial.GetProperty("allocated_tokens").GetInt64());
         Assert.Equal(0, (await _kit.AgentAsync(pool)).GetProperty("remaining").GetInt64());
 
-        // Funded by the pool, the agent cannot draw from the global budget.
-        var (mismatch, problem) = await EconomyKit.PostAsync(op, "/api/v1/economy/allocate", new { agent_id = agent, requested_tokens = 10, priority = "normal" });
+        // Funded by the pool, the agent cannot draw from another pool.
+        var otherPool = EconomyKit.NewId("cycle:");
+        await _kit.AllocateAsync(otherPool, 100);
+        var (mismatch, problem) = await EconomyKit.PostAsync(op, "/api/v1/economy/allocate", new { agent_id = agent, requested_tokens = 10, priority = "normal", from = otherPool });
         Assert.Equal(HttpStatusCode.Conflict, mismatch);
         Assert.Equal("source_mismatch", problem.GetProperty("type").GetString());
+        await EconomyKit.PostAsync(op, "/api/v1/economy/return", new { agent_id = otherPool });
 
         var (_, r) = await EconomyKit.PostAsync(op, "/api/v1/economy/reserve", new { agent_id = agent, tokens = 2_500, idempotency_key = EconomyKit.NewId("k") });
         await EconomyKit.PostAsync(op, "/api/v1/economy/settle", new { reservation_id = r.GetProperty("reservation_id").GetGuid(), actual_tokens = 2_500, idempotency_key = EconomyKit.NewId("k") });

@@ -89,12 +89,12 @@ public sealed class EconomyKit(DeanAppFixture fx)
         Assert.Empty(overspent);
 
         var (budget, allocated, sumGlobal) = await c.QuerySingleAsync<(long, long, long)>(
-            "SELECT global_budget, allocated, (SELECT COALESCE(sum(allocated), 0)::bigint FROM economy_accounts WHERE source = 'global') FROM economy_settings");
+            "SELECT global_budget, allocated, (SELECT COALESCE(sum(CASE WHEN source = 'global' THEN allocated ELSE global_lot END), 0)::bigint FROM economy_accounts) FROM economy_settings");
         Assert.Equal(allocated, sumGlobal);
         Assert.True(allocated <= budget, $"allocated {allocated} > budget {budget}");
 
         var pools = await c.QueryAsync<(string Pool, long Sub, long Children)>("""
-            SELECT p.account_id, p.suballocated, COALESCE((SELECT sum(allocated) FROM economy_accounts ch WHERE ch.source = p.account_id), 0)::bigint
+            SELECT p.account_id, p.suballocated, COALESCE((SELECT sum(allocated - global_lot) FROM economy_accounts ch WHERE ch.source = p.account_id), 0)::bigint
               FROM economy_accounts p
             """);
         foreach (var p in pools) Assert.True(p.Sub == p.Children, $"{p.Pool}: suballocated {p.Sub} but children hold {p.Children}");
