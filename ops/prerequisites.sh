@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what DEAN needs on a fresh Debian/Ubuntu machine, idempotently: PostgreSQL server binaries,
-# redis-server, git, python3, bubblewrap, prometheus (and curl, jq for the runbook's commands). Sourced by run.sh and test.sh.
+# redis-server, git, python3 (with numpy), bubblewrap, prometheus (and curl, jq for the runbook's commands). Sourced by run.sh and test.sh.
 set -euo pipefail
 
 dean_missing_packages() {
@@ -9,6 +9,8 @@ dean_missing_packages() {
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v git >/dev/null || missing+=(git)
   command -v python3 >/dev/null || missing+=(python3)
+  # Most OpenEvolve and ShinkaEvolve evaluators import numpy; peer tasks run with the system python3.
+  /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || missing+=(python3-numpy)
   command -v curl >/dev/null || missing+=(curl)
   command -v jq >/dev/null || missing+=(jq)
   # The evaluators' sandbox (DESIGN section 11).

@@ -2,9 +2,25 @@ namespace Dean.Contracts.IndexAgent;
 
 // The IndexAgent's registered targets, as far as other services read them.
 
-public sealed record TaskFileResponse(string Name, IReadOnlyList<string> Evolve, string Evaluate, string? Score, int TimeoutSeconds);
+/// <summary>The layouts a target repository may have (DESIGN section 2).</summary>
+public static class TaskFormats
+{
+    /// <summary>A <c>dean.json</c> at the root.</summary>
+    public const string Dean = "dean";
 
-public sealed record TargetResponse(string Name, string Repository, string Path, string Head, bool IsDefault, TaskFileResponse Task, DateTimeOffset CreatedAt);
+    /// <summary>OpenEvolve's <c>initial_program.&lt;ext&gt;</c> and <c>evaluator.py</c> (optional <c>config.yaml</c>).</summary>
+    public const string OpenEvolve = "openevolve";
+
+    /// <summary>ShinkaEvolve's <c>initial.&lt;ext&gt;</c> and <c>evaluate.py</c>.</summary>
+    public const string Shinka = "shinka";
+}
+
+/// <param name="Evaluate">The command of a <c>dean.json</c>; for a peer format, the peer's evaluator file.</param>
+public sealed record TaskFileResponse(string Name, IReadOnlyList<string> Evolve, string Evaluate, string? Score, int TimeoutSeconds, string Format);
+
+/// <param name="Format">How the repository describes its task: <c>dean</c>, <c>openevolve</c> or <c>shinka</c> (see <see cref="TaskFormats"/>).</param>
+public sealed record TargetResponse(string Name, string Repository, string Path, string Head, bool IsDefault, TaskFileResponse Task, DateTimeOffset CreatedAt,
+    string Format);
 
 public sealed record TargetListResponse(IReadOnlyList<TargetResponse> Targets);
 

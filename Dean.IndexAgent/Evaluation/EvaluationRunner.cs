@@ -34,14 +34,14 @@ public sealed class EvaluationRunner
     public async Task<EvaluationVerdict> EvaluateAsync(string worktree, TaskFile task, CancellationToken cancellationToken)
     {
         using var activity = DeanMeters.ActivitySource.StartActivity("evaluate");
-        activity?.SetTag("dean.evaluate.command", task.Evaluate);
+        activity?.SetTag("dean.evaluate.command", task.Command);
         await _slots.WaitAsync(cancellationToken);
         try
         {
             var runs = new List<EvaluationVerdict>();
             for (var run = 0; run < Math.Max(1, task.Repeats); run++)
             {
-                var outcome = await RunAsync(worktree, task.Evaluate, task, cancellationToken);
+                var outcome = await RunAsync(worktree, task.Command, task, cancellationToken);
                 var once = EvaluationVerdict.FromProcess(outcome, task.Score);
                 _metrics.RecordEvaluation(once.Result, outcome.Duration);
                 runs.Add(once);

@@ -10,9 +10,20 @@ public abstract record RegisterResult
     public sealed record Conflict(string Name) : RegisterResult;
 }
 
-/// <summary>Registers targets: import into the workspace, validate <c>dean.json</c>, record.</summary>
+/// <summary>Registers targets: import into the workspace, validate <c>dean.json</c> (or detect a peer's layout), record.</summary>
 public sealed class TargetService(TargetStore store, WorkspaceService workspace, IOptions<IndexAgentOptions> options, ILogger<TargetService> logger)
 {
+    /// <summary>The default name of a repository without a task file: its last path segment, in the names' alphabet.</summary>
+    public static string NameOf(string repository)
+    {
+        var segment = repository.TrimEnd('/', '\\');
+        segment = segment[(segment.LastIndexOfAny(['/', '\\', ':']) + 1)..];
+        if (segment.EndsWith(".git", StringComparison.OrdinalIgnoreCase)) segment = segment[..^4];
+        var name = new string(segment.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-').ToArray()).Trim('-', '.', '_');
+        name = name.Length > 63 ? name[..63] : name;
+        return TaskFile.NamePattern().IsMatch(name) ? name : "target";
+    }
+
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
     public async Task<RegisterResult> RegisterAsync(string? name, string repository, bool isDefault, CancellationToken ct)
@@ -36,10 +47,12 @@ public sealed class TargetService(TargetStore store, WorkspaceService workspace,
             {
                 return new RegisterResult.Invalid(new() { ["repository"] = [$"cannot clone the repository: {ex.Message}"] });
             }
+            // dean.json first; without one, a peer's layout (OpenEvolve, ShinkaEvolve) named after the repository.
             var taskPath = Path.Combine(scratch, TaskFile.FileName);
-            if (!File.Exists(taskPath))
-                return new RegisterResult.Invalid(new() { [TaskFile.FileName] = [$"the repository has no {TaskFile.FileName} at its root"] });
-            var task = TaskFile.Parse(await File.ReadAllTextAsync(taskPath, ct), out var errors);
+            Dictionary<string, string[]> errors;
+            var task = File.Exists(taskPath)
+                ? TaskFile.Parse(await File.ReadAllTextAsync(taskPath, ct), out errors)
+                : PeerTask.Detect(scratch, name ?? NameOf(repository), out errors);
             if (task is null) return new RegisterResult.Invalid(errors);
 
             var finalName = name ?? task.Name;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Dean.Contracts.IndexAgent;
 using Dean.IndexAgent.Evaluation;
 
 namespace Dean.IndexAgent.Targets;
@@ -13,16 +14,25 @@ namespace Dean.IndexAgent.Targets;
 /// <param name="Env">Environment variables its commands get in the sandbox (which otherwise has only PATH, HOME and LANG).</param>
 /// <param name="ReadOnly">Host paths its commands may read (a toolchain or package cache outside <c>/usr</c>): absolute, or
 /// <c>~/</c> for the IndexAgent user's home, as <c>~/</c> in an <paramref name="Env"/> value is.</param>
+/// <param name="Format">The repository's layout (<see cref="TaskFormats"/>); for a peer format <paramref name="Evaluate"/> is the
+/// peer's evaluator file, which <see cref="PeerRunner"/> runs.</param>
+/// <param name="Cascade">OpenEvolve's <c>evaluator.cascade_evaluation</c>: run <c>evaluate_stageN</c> when the evaluator has them.</param>
+/// <param name="CascadeThresholds">OpenEvolve's <c>evaluator.cascade_thresholds</c> (null: its defaults).</param>
 public sealed partial record TaskFile(string Name, IReadOnlyList<string> Evolve, string Evaluate, string? Score, int TimeoutSeconds,
     string? Check = null, int Repeats = 1, string? Description = null, ProcessLimits? Limits = null, bool Network = false,
-    IReadOnlyDictionary<string, string>? Env = null, IReadOnlyList<string>? ReadOnly = null)
+    IReadOnlyDictionary<string, string>? Env = null, IReadOnlyList<string>? ReadOnly = null, string Format = TaskFormats.Dean,
+    bool Cascade = true, IReadOnlyList<double>? CascadeThresholds = null)
 {
+    /// <summary>The command that evaluates a candidate: <see cref="Evaluate"/>, or the peer runner for a peer format.</summary>
+    public string Command => Format == TaskFormats.Dean ? Evaluate : PeerRunner.Command(this);
+
     public ProcessLimits Limits { get; } = Limits ?? ProcessLimits.Default;
     public IReadOnlyDictionary<string, string> Env { get; } = Env ?? new Dictionary<string, string>();
     public IReadOnlyList<string> ReadOnly { get; } = ReadOnly ?? [];
 
     /// <summary>What its check and evaluator may have in the sandbox, with <c>~/</c> expanded.</summary>
-    public CommandRules Rules => new(Limits, Network, Env.ToDictionary(e => e.Key, e => Expand(e.Value), StringComparer.Ordinal), [.. ReadOnly.Select(Expand)]);
+    public CommandRules Rules => new(Limits, Network, Env.ToDictionary(e => e.Key, e => Expand(e.Value), StringComparer.Ordinal),
+        [.. ReadOnly.Select(Expand), .. Format == TaskFormats.Dean ? [] : new[] { PeerRunner.Directory }]);
 
     private static string Expand(string value) =>
         value.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), value[2..]) : value;

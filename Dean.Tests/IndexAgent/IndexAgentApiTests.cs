@@ -406,6 +406,35 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
         }
     }
 
+    [Theory]
+    [InlineData("openevolve", "initial_program.py")]
+    [InlineData("shinka", "initial.py")]
+    public async Task A_peer_task_registers_without_a_task_file_and_evolves(string format, string program)
+    {
+        using var repo = new TempDirectory();
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "PeerTasks", format)))
+            File.Copy(file, Path.Combine(repo.Path, Path.GetFileName(file)));
+        repo.Commit();
+        var registered = await (await AdminAsync()).PostAsJsonAsync("/api/v1/targets", new { name = $"{format}-{Guid.NewGuid():N}"[..20], repository = repo.Path });
+        var target = await registered.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(registered.StatusCode == HttpStatusCode.Created, target.ToString());
+        Assert.Equal(format, target.GetProperty("format").GetString());
+        Assert.Equal([program], target.GetProperty("task").GetProperty("evolve").EnumerateArray().Select(e => e.GetString()));
+
+        var client = await OperatorAsync();
+        var spawned = await client.PostAsJsonAsync("/api/v1/agents", new { goal = "get closer to the target", target = target.GetProperty("name").GetString(), token_budget = 200_000 });
+        var agent = await spawned.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(spawned.StatusCode == HttpStatusCode.Created, agent.ToString());
+        var id = agent.GetProperty("id").GetString()!;
+        Assert.Equal(1.0 / 14.0, agent.GetProperty("fitness").GetDouble(), 9);
+        var accepted = 0;
+        for (var step = 0; step < 30 && accepted < 2; step++)
+            if ((await EvolveAsync(client, id, new { seed = step })).GetProperty("accepted").GetBoolean()) accepted++;
+        Assert.Equal(2, accepted);
+        var after = await client.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{id}");
+        Assert.True(after.GetProperty("fitness").GetDouble() > 1.0 / 14.0);
+    }
+
     [Fact]
     public async Task An_evaluator_probing_the_running_system_finds_nothing_and_is_scored()
     {

@@ -20,7 +20,7 @@ for (var run = 0; run < runs; run++)
     foreach (var mode in run % 2 == 0 ? new[] { SandboxMode.Bubblewrap, SandboxMode.None } : [SandboxMode.None, SandboxMode.Bubblewrap])
     {
         var stopwatch = Stopwatch.StartNew();
-        var outcome = await ProcessRunner.RunAsync(target, task.Evaluate, TimeSpan.FromSeconds(task.TimeoutSeconds), 65536, CancellationToken.None, task.Rules, mode);
+        var outcome = await ProcessRunner.RunAsync(target, task.Command, TimeSpan.FromSeconds(task.TimeoutSeconds), 65536, CancellationToken.None, task.Rules, mode);
         stopwatch.Stop();
         var verdict = EvaluationVerdict.FromProcess(outcome, task.Score);
         if (!verdict.Passed) throw new InvalidOperationException($"{mode}: {verdict.Reason}");

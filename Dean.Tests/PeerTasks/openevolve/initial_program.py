@@ -1,0 +1,9 @@
+"""An OpenEvolve-layout task written for DEAN's tests: place a point as close as possible to a hidden target."""
+
+# EVOLVE-BLOCK-START
+def guess():
+    """The point (x, y) the evaluator scores."""
+    x = 1.0
+    y = 8.0
+    return x, y
+# EVOLVE-BLOCK-END
