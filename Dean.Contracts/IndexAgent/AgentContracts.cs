@@ -42,3 +42,16 @@ public sealed record CandidateResponse(
     JsonElement? Metrics, string? Feedback, string Evaluation, bool Accepted, string Reason, string? Commit, DateTimeOffset CreatedAt);
 
 public sealed record CandidateListResponse(string AgentId, IReadOnlyList<CandidateResponse> Candidates, long Total, int Limit, int Offset);
+
+/// <summary>One file of an agent's evolve scope as committed.</summary>
+public sealed record ProgramFile(string Path, string Content);
+
+/// <summary><c>GET /api/v1/agents/{id}/program</c>: the agent's current (committed) evolved files and its fitness.</summary>
+public sealed record ProgramResponse(string AgentId, string Target, string Format, string Commit, double? Fitness, IReadOnlyList<ProgramFile> Files);
+
+/// <summary>
+/// <c>POST /api/v1/agents/{id}/rescore</c>: the committed program evaluated again in a fresh sandbox.
+/// <see cref="Agrees"/> is false when it does not pass, or scores other than the <see cref="RecordedFitness"/> it was accepted with.
+/// </summary>
+public sealed record RescoreResponse(string AgentId, string Commit, double? RecordedFitness, double? Score, bool Passed, bool Agrees, string? Reason,
+    JsonElement? Metrics);

@@ -29,6 +29,7 @@ public static class AgentsApi
         builder.Services.AddSingleton<Dean.IndexAgent.Workspace.WorktreePruner>();
         builder.Services.AddSingleton<CandidateTrial>();
         builder.Services.AddSingleton<EvolutionStep>();
+        builder.Services.AddSingleton<AgentProgram>();
         builder.Services.AddSingleton<IndexAgentMetrics>();
         builder.Services.AddSingleton<IPatternSource, NoPatterns>();
         builder.Services.AddHostedService<AgentRegistryInitializer>();
@@ -45,6 +46,8 @@ public static class AgentsApi
         api.MapPost("/", CreateAsync).WithName("CreateAgent").WithSummary("Allocate a budget, create the worktree, measure the starting fitness").RequireAuthorization(Policies.Operator);
         api.MapDelete("/{id}", RetireAsync).WithName("RetireAgent").WithSummary("Retire: worktree removed, branch kept, unused tokens returned").RequireAuthorization(Policies.Operator);
         api.MapPost("/{id}/evolve", EvolveAsync).WithName("EvolveAgent").WithSummary("One evolution step: reserve, propose, evaluate, settle, accept or restore, record").RequireAuthorization(Policies.Operator);
+        api.MapGet("/{id}/program", ProgramAsync).WithName("GetAgentProgram").WithSummary("The agent's evolved files as committed, with its fitness").RequireAuthorization(Policies.Viewer);
+        api.MapPost("/{id}/rescore", RescoreAsync).WithName("RescoreAgent").WithSummary("Evaluate the agent's committed program again in a fresh sandbox and compare").RequireAuthorization(Policies.Operator);
         api.MapGet("/{id}/candidates", CandidatesAsync).WithName("ListCandidates").WithSummary("The agent's candidates, oldest first").RequireAuthorization(Policies.Viewer);
         api.MapGet("/{id}/lineage", LineageAsync).WithName("GetLineage").WithSummary("Ancestors and descendants through parent_ids").RequireAuthorization(Policies.Viewer);
         return app;
@@ -58,6 +61,12 @@ public static class AgentsApi
         var (agents, total) = await store.ListAsync(status, limit ?? 50, offset ?? 0, ct);
         return TypedResults.Ok(new AgentListResponse(agents.Select(AgentContractMapping.ToResponse).ToList(), total, limit ?? 50, offset ?? 0));
     }
+
+    private static async Task<Results<Ok<ProgramResponse>, ProblemHttpResult>> ProgramAsync(string id, AgentProgram program, CancellationToken ct) =>
+        await program.ReadAsync(id, ct) is { } found ? TypedResults.Ok(found) : Problems.NotFound($"agent '{id}'");
+
+    private static async Task<Results<Ok<RescoreResponse>, ProblemHttpResult>> RescoreAsync(string id, AgentProgram program, CancellationToken ct) =>
+        await program.RescoreAsync(id, ct) is { } rescored ? TypedResults.Ok(rescored) : Problems.NotFound($"agent '{id}'");
 
     private static async Task<Results<Ok<AgentResponse>, ProblemHttpResult>> GetAsync(string id, AgentStore store, CancellationToken ct) =>
         await store.FindAsync(id, ct) is { } agent ? TypedResults.Ok(AgentContractMapping.ToResponse(agent)) : Problems.NotFound($"agent '{id}'");

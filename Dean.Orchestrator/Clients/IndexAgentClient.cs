@@ -31,6 +31,12 @@ public sealed class IndexAgentClient(HttpClient http)
         return await response.Content.ReadFromJsonAsync<AgentResponse>(Json, ct);
     }
 
+    public Task<ProgramResponse> GetProgramAsync(string id, CancellationToken ct) =>
+        http.GetDeanAsync<ProgramResponse>($"/api/v1/agents/{Uri.EscapeDataString(id)}/program", ct);
+
+    public Task<RescoreResponse> RescoreAsync(string id, CancellationToken ct) =>
+        http.PostDeanAsync<RescoreResponse>($"/api/v1/agents/{Uri.EscapeDataString(id)}/rescore", new { }, ct);
+
     public Task<AgentListResponse> ListAgentsAsync(string? status, int limit, int offset, CancellationToken ct)
         => http.GetDeanAsync<AgentListResponse>(
             $"/api/v1/agents?limit={limit}&offset={offset}" + (status is null ? "" : $"&status={Uri.EscapeDataString(status)}"), ct);

@@ -1,6 +1,8 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Dean.Contracts.IndexAgent;
+using Dean.Orchestrator.Clients;
 using Dean.ServiceDefaults.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -19,6 +21,8 @@ public static class EvolutionApi
             .WithName("CycleStatus").WithSummary("A cycle's status with every completed generation");
         api.MapPost("/{id}/stop", StopAsync).RequireAuthorization(Policies.Operator)
             .WithName("StopCycle").WithSummary("Stop a cycle within seconds and release its unused tokens");
+        api.MapGet("/{id}/best", BestAsync).RequireAuthorization(Policies.Viewer)
+            .WithName("CycleBest").WithSummary("The cycle's best program as the peer would have written it, scored again in a fresh sandbox");
         api.MapGet("/{id}/events", Events).RequireAuthorization(Policies.Viewer)
             .WithName("CycleEvents").WithSummary("Server-sent progress events of a cycle");
         return app;
@@ -34,6 +38,11 @@ public static class EvolutionApi
 
     public sealed record GenerationResponse(int Generation, double? BestScore, double? MeanScore, double? Diversity, int Accepted,
         int Evaluations, long Tokens, Dictionary<string, int> CaRulesFired, DateTime StartedAt, DateTime CompletedAt);
+
+    /// <param name="Path">The file as the task's format names it: <c>best_program.&lt;ext&gt;</c> for OpenEvolve and ShinkaEvolve tasks.</param>
+    /// <param name="Agrees">Whether the fresh evaluation passed with the score the program was accepted with; false flags a disagreement.</param>
+    public sealed record BestProgramResponse(string CycleId, string AgentId, string Format, string Commit, string Path, string Content,
+        double? Score, double? RescoredScore, bool Agrees, string? Reason, JsonElement? Metrics, IReadOnlyList<ProgramFile> Files);
 
     public sealed record CycleListResponse(IReadOnlyList<CycleStatusResponse> Cycles, int Total);
 
@@ -64,6 +73,23 @@ public static class EvolutionApi
     {
         var cycle = await cycles.GetAsync(id, ct);
         return cycle is null ? Problems.NotFound($"Cycle '{id}' does not exist.") : TypedResults.Ok(await ResponseAsync(cycle, cycles, ct));
+    }
+
+    private static async Task<Results<Ok<BestProgramResponse>, ProblemHttpResult>> BestAsync(string id, CycleStore cycles, IndexAgentClient indexAgent, CancellationToken ct)
+    {
+        var cycle = await cycles.GetAsync(id, ct);
+        if (cycle is null) return Problems.NotFound($"Cycle '{id}' does not exist.");
+        if (cycle.BestAgentId is not { } agentId) return Problems.NotFound($"Cycle '{id}' has no best program yet.");
+        var rescored = await indexAgent.RescoreAsync(agentId, ct);
+        var program = await indexAgent.GetProgramAsync(agentId, ct);
+        if (program.Files.Count == 0) return Problems.NotFound($"The best agent {agentId} of cycle '{id}' has no evolved file.");
+        // A step of a running cycle may commit in between: then what was scored again is not what is handed out.
+        var same = program.Commit == rescored.Commit;
+        var main = program.Files[0];
+        var path = program.Format == TaskFormats.Dean ? main.Path : "best_program" + System.IO.Path.GetExtension(main.Path);
+        return TypedResults.Ok(new BestProgramResponse(id, agentId, program.Format, program.Commit, path, main.Content, program.Fitness,
+            rescored.Score, rescored.Agrees && same, same ? rescored.Reason : $"the program changed from {rescored.Commit} while it was scored again",
+            rescored.Metrics, program.Files));
     }
 
     private static async Task<Results<Ok<CycleStatusResponse>, ProblemHttpResult>> StopAsync(

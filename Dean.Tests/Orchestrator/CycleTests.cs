@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using TempDirectory = Dean.Tests.IndexAgent.TempDirectory;
 using Dean.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -277,6 +278,53 @@ public sealed class CycleTests(DeanAppFixture fx, ITestOutputHelper output)
         fx.App.ResourceNotifications.TryGetCurrentState(resource, out var started);
         Assert.True(result.Success || started?.Snapshot.State?.Text is "Starting" or "Running", result.Message);
         await fx.App.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(TimeSpan.FromSeconds(120));
+    }
+
+    [Fact]
+    public async Task A_cycles_best_program_comes_back_in_the_peers_format_scored_again_and_a_disagreement_is_flagged()
+    {
+        var admin = await fx.ClientAsync("indexagent", "admin");
+        async Task<string> RegisterAsync(TempDirectory repo, string prefix)
+        {
+            repo.Commit();
+            var registered = await admin.PostAsJsonAsync("/api/v1/targets", new { name = $"{prefix}-{Guid.NewGuid():N}"[..20], repository = repo.Path });
+            var body = await registered.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(registered.StatusCode == HttpStatusCode.Created, body.ToString());
+            return body.GetProperty("name").GetString()!;
+        }
+        var orchestrator = await fx.ClientAsync("orchestrator", "operator");
+        async Task<JsonElement> BestAfterCycleAsync(string target)
+        {
+            var start = await orchestrator.PostAsJsonAsync("/api/v1/evolution/start", new { population_size = 3, generations = 3, token_budget = 60_000, target });
+            Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+            var cycleId = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("cycle_id").GetString()!;
+            Assert.Equal("completed", (await WaitForEndAsync(orchestrator, cycleId)).GetProperty("status").GetString());
+            var best = await orchestrator.GetAsync($"/api/v1/evolution/{cycleId}/best");
+            var text = await best.Content.ReadAsStringAsync();
+            Assert.True(best.StatusCode == HttpStatusCode.OK, text);
+            return JsonDocument.Parse(text).RootElement.Clone();
+        }
+
+        using var peer = new TempDirectory();
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "PeerTasks", "openevolve")))
+            File.Copy(file, Path.Combine(peer.Path, Path.GetFileName(file)));
+        var fromPeer = await BestAfterCycleAsync(await RegisterAsync(peer, "best-oe"));
+        Assert.Equal(("openevolve", "best_program.py"), (fromPeer.GetProperty("format").GetString(), fromPeer.GetProperty("path").GetString()));
+        Assert.Contains("def guess():", fromPeer.GetProperty("content").GetString());
+        Assert.True(fromPeer.GetProperty("agrees").GetBoolean(), fromPeer.ToString());
+        Assert.Equal(fromPeer.GetProperty("score").GetDouble(), fromPeer.GetProperty("rescored_score").GetDouble(), 9);
+        Assert.True(fromPeer.GetProperty("score").GetDouble() >= 1.0 / 14.0 - 1e-12);
+        // Its metrics are the fresh evaluation's: score = 1 / (1 + distance).
+        Assert.Equal(fromPeer.GetProperty("metrics").GetProperty("distance").GetDouble(), 1.0 / fromPeer.GetProperty("score").GetDouble() - 1.0, 6);
+
+        // An evaluator whose verdict is not reproducible: the score the best was accepted with is not what it scores now.
+        using var noisy = new TempDirectory();
+        noisy.Write("dean.json", """{"name": "noisy", "evolve": ["program.py"], "evaluate": "python3 evaluate.py"}""");
+        noisy.Write("program.py", "x = 1.0\n");
+        noisy.Write("evaluate.py", "import json, random\nprint(json.dumps({\"score\": 1 + random.random()}))\n");
+        var fromNoisy = await BestAfterCycleAsync(await RegisterAsync(noisy, "best-noisy"));
+        Assert.Equal(("dean", "program.py"), (fromNoisy.GetProperty("format").GetString(), fromNoisy.GetProperty("path").GetString()));
+        Assert.False(fromNoisy.GetProperty("agrees").GetBoolean(), fromNoisy.ToString());
     }
 
     private static async Task<JsonElement> StatusAsync(HttpClient orchestrator, string cycleId) =>
