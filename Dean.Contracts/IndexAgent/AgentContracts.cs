@@ -34,14 +34,19 @@ public sealed record RetireResponse(AgentResponse Agent, long TokensReturned);
 public sealed record EvolveResponse(
     string CandidateId, string AgentId, bool Accepted, double? Score, double? PreviousFitness, double? Fitness, long TokensUsed, long TokensReserved,
     long TokensRemaining, long EvaluationMs, long DurationMs, string Reason, string Evaluation, string Operator, string EditKind, string Description,
-    DiffStats DiffStats, string? Commit, string? Feedback, int Seed, string? CycleId, int Generation, StepTimings TimingsMs);
+    DiffStats DiffStats, string? Commit, string? Feedback, int Seed, string? CycleId, int Generation, StepTimings TimingsMs,
+    IReadOnlyList<StageResult>? Stages = null);
 
 public sealed record CandidateResponse(
     string Id, string AgentId, string? CycleId, int Generation, string Operator, string EditKind, string Description, int Seed, string Diff,
     DiffStats DiffStats, long TokensReserved, long TokensUsed, long EvaluationMs, long DurationMs, double? Score, double? PreviousFitness,
-    JsonElement? Metrics, string? Feedback, string Evaluation, bool Accepted, string Reason, string? Commit, DateTimeOffset CreatedAt);
+    JsonElement? Metrics, string? Feedback, string Evaluation, bool Accepted, string Reason, string? Commit, DateTimeOffset CreatedAt,
+    IReadOnlyList<StageResult>? Stages = null);
 
 public sealed record CandidateListResponse(string AgentId, IReadOnlyList<CandidateResponse> Candidates, long Total, int Limit, int Offset);
+
+/// <summary>One stage of a candidate's evaluation (DESIGN section 2): its number (1..n), score and duration.</summary>
+public sealed record StageResult(int Stage, double? Score, long DurationMs);
 
 /// <summary>One file of an agent's evolve scope as committed.</summary>
 public sealed record ProgramFile(string Path, string Content);

@@ -70,4 +70,5 @@ public sealed record Candidate(
     bool Accepted,
     string Reason,
     string? CommitSha,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string? Stages = null);

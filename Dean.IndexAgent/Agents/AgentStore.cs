@@ -19,7 +19,7 @@ public sealed class AgentStore(NpgsqlDataSource db)
     private const string CandidateColumns = """
         id, agent_id, cycle_id, generation, operator, edit_kind, description, seed, diff, files_changed, lines_added,
         lines_removed, tokens_reserved, tokens_used, evaluation_ms, duration_ms, score, previous_fitness, metrics::text AS metrics,
-        feedback, evaluation, accepted, reason, commit_sha, created_at
+        feedback, evaluation, accepted, reason, commit_sha, created_at, stages::text AS stages
         """;
 
     public async Task<string> NextIdAsync(CancellationToken ct)
@@ -164,10 +164,10 @@ public sealed class AgentStore(NpgsqlDataSource db)
             WITH inserted AS (
                 INSERT INTO candidates (agent_id, cycle_id, generation, operator, edit_kind, description, seed, diff, files_changed,
                                         lines_added, lines_removed, tokens_reserved, tokens_used, evaluation_ms, duration_ms, score,
-                                        previous_fitness, metrics, feedback, evaluation, accepted, reason, commit_sha, program_hash, strategy)
+                                        previous_fitness, metrics, feedback, evaluation, accepted, reason, commit_sha, program_hash, strategy, stages)
                 VALUES (@AgentId, @CycleId, @Generation, @Operator, @EditKind, @Description, @Seed, @Diff, @FilesChanged,
                         @LinesAdded, @LinesRemoved, @TokensReserved, @TokensUsed, @EvaluationMs, @DurationMs, @Score,
-                        @PreviousFitness, @Metrics::jsonb, @Feedback, @Evaluation, @Accepted, @Reason, @CommitSha, @programHash, @strategy)
+                        @PreviousFitness, @Metrics::jsonb, @Feedback, @Evaluation, @Accepted, @Reason, @CommitSha, @programHash, @strategy, @Stages::jsonb)
                 RETURNING id),
             updated AS (
                 UPDATE agents SET fitness = @fitness, head_commit = @headCommit, token_efficiency = @efficiency, genome = @genome::jsonb,
@@ -179,7 +179,7 @@ public sealed class AgentStore(NpgsqlDataSource db)
         {
             c.AgentId, c.CycleId, c.Generation, c.Operator, c.EditKind, c.Description, c.Seed, c.Diff, c.FilesChanged, c.LinesAdded,
             c.LinesRemoved, c.TokensReserved, c.TokensUsed, c.EvaluationMs, c.DurationMs, c.Score, c.PreviousFitness, c.Metrics, c.Feedback,
-            c.Evaluation, c.Accepted, c.Reason, c.CommitSha, programHash, strategy, fitness, headCommit, efficiency, lastFeedback = c.Feedback ?? c.Reason,
+            c.Evaluation, c.Accepted, c.Reason, c.CommitSha, c.Stages, programHash, strategy, fitness, headCommit, efficiency, lastFeedback = c.Feedback ?? c.Reason,
             genome = JsonSerializer.Serialize(genome, Json),
         });
     }
@@ -278,9 +278,10 @@ public sealed class AgentStore(NpgsqlDataSource db)
         public string Reason { get; set; } = "";
         public string? CommitSha { get; set; }
         public DateTime CreatedAt { get; set; }
+        public string? Stages { get; set; }
 
         public Candidate ToCandidate() => new(Id, AgentId, CycleId, Generation, Operator, EditKind, Description, Seed, Diff, FilesChanged, LinesAdded,
             LinesRemoved, TokensReserved, TokensUsed, EvaluationMs, DurationMs, Score, PreviousFitness, Metrics, Feedback, Evaluation, Accepted, Reason,
-            CommitSha, Utc(CreatedAt));
+            CommitSha, Utc(CreatedAt), Stages);
     }
 }

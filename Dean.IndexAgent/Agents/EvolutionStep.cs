@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Dean.IndexAgent.Economy;
 using Dean.IndexAgent.Evaluation;
 using Dean.IndexAgent.Evolution;
@@ -218,7 +219,8 @@ public sealed class EvolutionStep(
         var candidate = new Candidate(0, agentId, request.CycleId ?? agent.CycleId, request.Generation ?? agent.Generation, op.Name, proposal.Kind,
             proposal.Description, context.Seed, diff.ToString(), stats.FilesChanged, stats.LinesAdded, stats.LinesRemoved, reservation.Tokens, tokensUsed,
             verdict?.DurationMs ?? 0, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, verdict?.Score, previous,
-            verdict?.Metrics?.GetRawText(), trial.Feedback, trial.Evaluation, improves, reason, commit, DateTimeOffset.UtcNow);
+            verdict?.Metrics?.GetRawText(), trial.Feedback, trial.Evaluation, improves, reason, commit, DateTimeOffset.UtcNow,
+            verdict?.Stages is { } stages ? JsonSerializer.Serialize(stages, Microsoft.Extensions.Hosting.Extensions.DeanJson) : null);
 
         var finishMs = Lap();
         // 6. Record: candidate, fitness, head, token efficiency (EMA) in one transaction.

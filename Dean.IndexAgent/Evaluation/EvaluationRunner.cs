@@ -1,3 +1,4 @@
+using Dean.Contracts.IndexAgent;
 using System.Diagnostics;
 using Dean.IndexAgent.Targets;
 using Dean.ServiceDefaults.Metrics;
@@ -28,8 +29,11 @@ public sealed class EvaluationRunner
     }
 
     /// <summary>
-    /// The evaluator on the worktree, <see cref="TaskFile.Repeats"/> times for a noisy one: the first failing run
-    /// decides, else the run with the median score (its metrics and feedback), with the duration of all runs.
+    /// The stages on the worktree (DESIGN section 2), in order: stage i+1 runs only when stage i passed with a score at
+    /// least its threshold; one stopped early is rejected as <c>stage_{i}_below_threshold</c> with that stage's metrics.
+    /// The last stage runs <see cref="TaskFile.Repeats"/> times for a noisy evaluator: the first failing run decides,
+    /// else the run with the median score (its metrics and feedback). The duration is that of every run; the verdict
+    /// names the stage it reached and each stage's score and duration.
     /// </summary>
     public async Task<EvaluationVerdict> EvaluateAsync(string worktree, TaskFile task, CancellationToken cancellationToken)
     {
@@ -38,16 +42,36 @@ public sealed class EvaluationRunner
         await _slots.WaitAsync(cancellationToken);
         try
         {
-            var runs = new List<EvaluationVerdict>();
-            for (var run = 0; run < Math.Max(1, task.Repeats); run++)
+            var stages = task.StageCommands;
+            var results = new List<StageResult>();
+            EvaluationVerdict verdict = null!;
+            for (var index = 0; index < stages.Count; index++)
             {
-                var outcome = await RunAsync(worktree, task.Command, task, cancellationToken);
-                var once = EvaluationVerdict.FromProcess(outcome, task.Score);
-                _metrics.RecordEvaluation(once.Result, outcome.Duration);
-                runs.Add(once);
-                if (!once.Passed) break;
+                var last = index == stages.Count - 1;
+                var runs = new List<EvaluationVerdict>();
+                for (var run = 0; run < (last ? Math.Max(1, task.Repeats) : 1); run++)
+                {
+                    var outcome = await RunAsync(worktree, stages[index].Command, task, cancellationToken);
+                    var once = EvaluationVerdict.FromProcess(outcome, task.Score);
+                    _metrics.RecordEvaluation(once.Result, outcome.Duration);
+                    runs.Add(once);
+                    if (!once.Passed) break;
+                }
+                var stage = EvaluationVerdict.Median(runs);
+                results.Add(new StageResult(index + 1, stage.Score, stage.DurationMs));
+                verdict = stage with { DurationMs = results.Sum(r => r.DurationMs), Stages = [.. results] };
+                if (stages.Count > 1 && !stage.Passed) verdict = verdict with { Reason = $"stage {index + 1}: {stage.Reason}" };
+                if (!stage.Passed) break;
+                if (!last && stages[index].Threshold is { } threshold && stage.Score < threshold)
+                {
+                    verdict = verdict with
+                    {
+                        Result = EvaluationResult.Failed,
+                        Reason = $"stage_{index + 1}_below_threshold: {stage.Score} < {threshold}",
+                    };
+                    break;
+                }
             }
-            var verdict = EvaluationVerdict.Median(runs);
             activity?.SetTag("dean.evaluate.result", verdict.Result.ToString().ToLowerInvariant());
             if (!verdict.Passed) activity?.SetStatus(ActivityStatusCode.Error, verdict.Reason);
             return verdict;

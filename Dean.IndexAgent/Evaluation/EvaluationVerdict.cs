@@ -1,3 +1,4 @@
+using Dean.Contracts.IndexAgent;
 using System.Text.Json;
 
 namespace Dean.IndexAgent.Evaluation;
@@ -13,9 +14,13 @@ public sealed record EvaluationVerdict(
     string? Feedback,
     string? Reason,
     int? ExitCode,
-    long DurationMs)
+    long DurationMs,
+    IReadOnlyList<StageResult>? Stages = null)
 {
     public bool Passed => Result == EvaluationResult.Passed;
+
+    /// <summary>The stage the candidate reached (1 for a single evaluate command).</summary>
+    public int StageReached => Stages is { Count: > 0 } stages ? stages[^1].Stage : 1;
 
     /// <summary>
     /// Reads the evaluator's last stdout line: a JSON object with the score (<paramref name="scoreKey"/>, or

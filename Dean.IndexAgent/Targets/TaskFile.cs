@@ -5,6 +5,9 @@ using Dean.IndexAgent.Evaluation;
 
 namespace Dean.IndexAgent.Targets;
 
+/// <summary>One stage of a staged evaluation: stage i+1 runs only when stage i's score reaches <see cref="Threshold"/> (when set).</summary>
+public sealed record TaskStage(string Command, double? Threshold);
+
 /// <summary>A target's <c>dean.json</c> (DESIGN section 2), validated field by field.</summary>
 /// <param name="Check">A cheap validity gate run before the evaluator (null: the built-in parse check for Python files).</param>
 /// <param name="Repeats">Runs of the evaluator per candidate, for noisy evaluators: the median score decides.</param>
@@ -21,8 +24,45 @@ namespace Dean.IndexAgent.Targets;
 public sealed partial record TaskFile(string Name, IReadOnlyList<string> Evolve, string Evaluate, string? Score, int TimeoutSeconds,
     string? Check = null, int Repeats = 1, string? Description = null, ProcessLimits? Limits = null, bool Network = false,
     IReadOnlyDictionary<string, string>? Env = null, IReadOnlyList<string>? ReadOnly = null, string Format = TaskFormats.Dean,
-    bool Cascade = true, IReadOnlyList<double>? CascadeThresholds = null)
+    bool Cascade = true, IReadOnlyList<double>? CascadeThresholds = null, IReadOnlyList<TaskStage>? Stages = null)
 {
+    /// <summary>The stages a candidate goes through, 1..n: the <c>stages</c> of <c>dean.json</c>, else the one command.</summary>
+    public IReadOnlyList<TaskStage> StageCommands => Stages is { Count: > 0 } stages ? stages : [new TaskStage(Command, null)];
+
+    /// <summary><c>stages</c>: an array of <c>{command, threshold?}</c>, or null when absent.</summary>
+    private static List<TaskStage>? ParseStages(JsonElement root, Dictionary<string, string[]> errors)
+    {
+        if (!root.TryGetProperty("stages", out var element) || element.ValueKind == JsonValueKind.Null) return null;
+        var stages = new List<TaskStage>();
+        if (element.ValueKind != JsonValueKind.Array || element.GetArrayLength() == 0)
+        {
+            errors["stages"] = [$"{FileName}: stages must be a non-empty array of {{command, threshold?}}"];
+            return stages;
+        }
+        foreach (var stage in element.EnumerateArray())
+        {
+            var number = stages.Count + 1;
+            if (stage.ValueKind != JsonValueKind.Object || !stage.TryGetProperty("command", out var command) || command.ValueKind != JsonValueKind.String
+                || string.IsNullOrWhiteSpace(command.GetString()))
+            {
+                errors["stages"] = [$"{FileName}: stage {number} needs a non-empty command"];
+                return stages;
+            }
+            double? threshold = null;
+            if (stage.TryGetProperty("threshold", out var t) && t.ValueKind != JsonValueKind.Null)
+            {
+                if (t.ValueKind != JsonValueKind.Number || !double.IsFinite(t.GetDouble()))
+                {
+                    errors["stages"] = [$"{FileName}: stage {number}'s threshold must be a number"];
+                    return stages;
+                }
+                threshold = t.GetDouble();
+            }
+            stages.Add(new TaskStage(command.GetString()!, threshold));
+        }
+        return stages;
+    }
+
     /// <summary>The command that evaluates a candidate: <see cref="Evaluate"/>, or the peer runner for a peer format.</summary>
     public string Command => Format == TaskFormats.Dean ? Evaluate : PeerRunner.Command(this);
 
@@ -99,9 +139,13 @@ public sealed partial record TaskFile(string Name, IReadOnlyList<string> Evolve,
             }
         }
 
+        var stages = ParseStages(root, errors);
         string? evaluate = null;
-        if (!root.TryGetProperty("evaluate", out var evaluateElement) || evaluateElement.ValueKind != JsonValueKind.String
-            || string.IsNullOrWhiteSpace(evaluate = evaluateElement.GetString()))
+        if (root.TryGetProperty("evaluate", out var evaluateElement) && stages is not null)
+            errors["evaluate"] = [$"{FileName}: give evaluate or stages, not both"];
+        else if (stages is { Count: > 0 })
+            evaluate = stages[^1].Command;
+        else if (evaluateElement.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(evaluate = evaluateElement.GetString()))
             errors["evaluate"] = [$"{FileName}: evaluate must be a non-empty command"];
 
         string? score = null;
@@ -167,7 +211,7 @@ public sealed partial record TaskFile(string Name, IReadOnlyList<string> Evolve,
                 }
         }
 
-        return errors.Count == 0 ? new TaskFile(name!, evolve, evaluate!, score, timeout, check, repeats, description, limits, network, env, readOnly) : null;
+        return errors.Count == 0 ? new TaskFile(name!, evolve, evaluate!, score, timeout, check, repeats, description, limits, network, env, readOnly, Stages: stages) : null;
     }
 
     private static string? OptionalText(JsonElement root, string key, string problem, Dictionary<string, string[]> errors)

@@ -429,8 +429,16 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
         Assert.Equal(1.0 / 14.0, agent.GetProperty("fitness").GetDouble(), 9);
         var accepted = 0;
         for (var step = 0; step < 30 && accepted < 2; step++)
-            if ((await EvolveAsync(client, id, new { seed = step })).GetProperty("accepted").GetBoolean()) accepted++;
+        {
+            var result = await EvolveAsync(client, id, new { seed = step });
+            // One stage (the peer's evaluate), recorded with its score and duration on the step and on the candidate.
+            Assert.Equal([1], result.GetProperty("stages").EnumerateArray().Select(s => s.GetProperty("stage").GetInt32()));
+            if (result.GetProperty("accepted").GetBoolean()) accepted++;
+        }
         Assert.Equal(2, accepted);
+        var candidates = await client.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{id}/candidates?limit=100");
+        var last = candidates.GetProperty("candidates").EnumerateArray().Last();
+        Assert.Equal(JsonValueKind.Number, last.GetProperty("stages")[0].GetProperty("duration_ms").ValueKind);
         var after = await client.GetFromJsonAsync<JsonElement>($"/api/v1/agents/{id}");
         Assert.True(after.GetProperty("fitness").GetDouble() > 1.0 / 14.0);
     }

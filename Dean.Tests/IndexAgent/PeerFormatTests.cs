@@ -151,3 +151,62 @@ public sealed class PeerFormatTests
     public void A_repository_without_a_task_file_is_named_after_its_last_segment(string repository, string name) =>
         Assert.Equal(name, TargetService.NameOf(repository));
 }
+
+/// <summary><c>dean.json</c> <c>stages</c>: real processes, stage by stage.</summary>
+public sealed class StagedEvaluationTests
+{
+    private static async Task<EvaluationVerdict> EvaluateAsync(string directory, TaskFile task)
+    {
+        using var services = new ServiceCollection().AddMetrics().AddSingleton<DeanMeters>().BuildServiceProvider();
+        var runner = new EvaluationRunner(Options.Create(new IndexAgentOptions { MaxConcurrentEvaluations = 1 }), new IndexAgentMetrics(services.GetRequiredService<DeanMeters>()));
+        return await runner.EvaluateAsync(directory, task, CancellationToken.None);
+    }
+
+    private static TaskFile Parse(string json)
+    {
+        var task = TaskFile.Parse(json, out var errors);
+        Assert.True(task is not null, string.Join("; ", errors.SelectMany(e => e.Value)));
+        return task;
+    }
+
+    private const string Stages = """
+        {"name": "staged", "evolve": ["program.py"], "stages": [
+          {"command": "python3 -c 'import json, program; print(json.dumps({\"score\": program.QUICK}))'", "threshold": 0.5},
+          {"command": "python3 -c 'import json, program; print(json.dumps({\"score\": program.FULL, \"metrics\": {\"stage_two\": 1}}))'"}]}
+        """;
+
+    [Fact]
+    public async Task A_candidate_below_a_stage_threshold_stops_there_and_costs_only_that_stage()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("program.py", "QUICK = 0.2\nFULL = 9.0\n");
+        var task = Parse(Stages);
+        Assert.Equal(2, task.StageCommands.Count);
+
+        var stopped = await EvaluateAsync(dir.Path, task);
+        Assert.False(stopped.Passed);
+        Assert.StartsWith("stage_1_below_threshold", stopped.Reason);
+        Assert.Equal([1], stopped.Stages!.Select(s => s.Stage));
+        Assert.Equal(0.2, stopped.Score);
+        Assert.Equal(stopped.Stages![0].DurationMs, stopped.DurationMs);
+
+        dir.Write("program.py", "QUICK = 0.7\nFULL = 9.0\n");
+        var through = await EvaluateAsync(dir.Path, task);
+        Assert.True(through.Passed, through.Reason);
+        Assert.Equal(9.0, through.Score);
+        Assert.Equal([(1, (double?)0.7), (2, 9.0)], through.Stages!.Select(s => (s.Stage, s.Score)));
+        Assert.Equal(through.Stages!.Sum(s => s.DurationMs), through.DurationMs);
+        Assert.Equal(1, through.Metrics!.Value.GetProperty("stage_two").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("""{"name": "s", "evolve": ["p.py"], "evaluate": "x", "stages": [{"command": "y"}]}""", "evaluate")]
+    [InlineData("""{"name": "s", "evolve": ["p.py"], "stages": []}""", "stages")]
+    [InlineData("""{"name": "s", "evolve": ["p.py"], "stages": [{"threshold": 1}]}""", "stages")]
+    [InlineData("""{"name": "s", "evolve": ["p.py"], "stages": [{"command": "y", "threshold": "high"}]}""", "stages")]
+    public void Stages_are_validated(string json, string field)
+    {
+        Assert.Null(TaskFile.Parse(json, out var errors));
+        Assert.Contains(field, errors.Keys);
+    }
+}
