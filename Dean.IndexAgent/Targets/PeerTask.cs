@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Dean.Contracts.IndexAgent;
 using YamlDotNet.RepresentationModel;
 
@@ -9,7 +10,8 @@ namespace Dean.IndexAgent.Targets;
 /// <c>initial_program.&lt;ext&gt;</c> + <c>evaluator.py</c>, or ShinkaEvolve's <c>initial.&lt;ext&gt;</c> + <c>evaluate.py</c>.
 /// The evolve scope is the initial program (its EVOLVE-BLOCK when marked). OpenEvolve's <c>config.yaml</c> gives
 /// <c>evaluator.timeout</c>, <c>evaluator.cascade_evaluation</c>, <c>evaluator.cascade_thresholds</c> and
-/// <c>prompt.system_message</c>; what it does not give is DEAN's default.
+/// <c>prompt.system_message</c>; what it does not give is DEAN's default. Its <c>evaluate_stageN</c> functions become
+/// DEAN's stages.
 /// </summary>
 public static class PeerTask
 {
@@ -40,7 +42,10 @@ public static class PeerTask
 
     private static TaskFile? FromOpenEvolve(string directory, string name, string program, Dictionary<string, string[]> errors)
     {
-        var task = new TaskFile(name, [program], OpenEvolveEvaluator, null, TaskFile.DefaultTimeoutSeconds, Format: TaskFormats.OpenEvolve);
+        var source = File.ReadAllText(Path.Combine(directory, OpenEvolveEvaluator));
+        var stages = 0;
+        while (Regex.IsMatch(source, $@"^def\s+evaluate_stage{stages + 1}\s*\(", RegexOptions.Multiline)) stages++;
+        var task = new TaskFile(name, [program], OpenEvolveEvaluator, null, TaskFile.DefaultTimeoutSeconds, Format: TaskFormats.OpenEvolve, PeerStages: stages);
         var configPath = Path.Combine(directory, OpenEvolveConfig);
         if (!File.Exists(configPath)) return task;
         YamlMappingNode root;

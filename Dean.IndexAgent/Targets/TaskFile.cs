@@ -21,13 +21,20 @@ public sealed record TaskStage(string Command, double? Threshold);
 /// peer's evaluator file, which <see cref="PeerRunner"/> runs.</param>
 /// <param name="Cascade">OpenEvolve's <c>evaluator.cascade_evaluation</c>: run <c>evaluate_stageN</c> when the evaluator has them.</param>
 /// <param name="CascadeThresholds">OpenEvolve's <c>evaluator.cascade_thresholds</c> (null: its defaults).</param>
+/// <param name="PeerStages">How many <c>evaluate_stageN</c> functions an OpenEvolve evaluator defines (1..n without a gap).</param>
 public sealed partial record TaskFile(string Name, IReadOnlyList<string> Evolve, string Evaluate, string? Score, int TimeoutSeconds,
     string? Check = null, int Repeats = 1, string? Description = null, ProcessLimits? Limits = null, bool Network = false,
     IReadOnlyDictionary<string, string>? Env = null, IReadOnlyList<string>? ReadOnly = null, string Format = TaskFormats.Dean,
-    bool Cascade = true, IReadOnlyList<double>? CascadeThresholds = null, IReadOnlyList<TaskStage>? Stages = null)
+    bool Cascade = true, IReadOnlyList<double>? CascadeThresholds = null, IReadOnlyList<TaskStage>? Stages = null, int PeerStages = 0)
 {
-    /// <summary>The stages a candidate goes through, 1..n: the <c>stages</c> of <c>dean.json</c>, else the one command.</summary>
-    public IReadOnlyList<TaskStage> StageCommands => Stages is { Count: > 0 } stages ? stages : [new TaskStage(Command, null)];
+    /// <summary>
+    /// The stages a candidate goes through, 1..n: the <c>stages</c> of <c>dean.json</c>; an OpenEvolve evaluator's
+    /// <c>evaluate_stageN</c> (<paramref name="PeerStages"/> of them) when its cascade is on; else the one command.
+    /// </summary>
+    public IReadOnlyList<TaskStage> StageCommands =>
+        Stages is { Count: > 0 } stages ? stages
+        : Format == TaskFormats.OpenEvolve && Cascade && PeerStages > 0 ? PeerRunner.Stages(this)
+        : [new TaskStage(Command, null)];
 
     /// <summary><c>stages</c>: an array of <c>{command, threshold?}</c>, or null when absent.</summary>
     private static List<TaskStage>? ParseStages(JsonElement root, Dictionary<string, string[]> errors)

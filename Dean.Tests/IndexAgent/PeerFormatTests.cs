@@ -96,18 +96,19 @@ public sealed class PeerFormatTests
                 return {"combined_score": quality(path), "stage2_ran": 1.0}
             """);
         var task = Detect(dir.Path);
-        Assert.Equal((20, true), (task.TimeoutSeconds, task.Cascade));
-        Assert.Equal([0.5], task.CascadeThresholds!);
+        Assert.Equal((20, true, 2), (task.TimeoutSeconds, task.Cascade, task.PeerStages));
+        Assert.Equal([0.5, null], task.StageCommands.Select(s => s.Threshold));
 
         var stopped = await EvaluateAsync(dir.Path, task);
         Assert.False(stopped.Passed);
         Assert.Contains("stage_1_below_threshold", stopped.Reason);
         Assert.False(stopped.Metrics!.Value.TryGetProperty("stage2_ran", out _));
+        Assert.Equal([1], stopped.Stages!.Select(s => s.Stage));
 
         dir.Write("initial_program.py", "QUALITY = 0.7\n");
         var through = await EvaluateAsync(dir.Path, task);
         Assert.True(through.Passed, through.Reason);
-        Assert.Equal(2.0, through.Metrics!.Value.GetProperty("stage").GetDouble());
+        Assert.Equal([1, 2], through.Stages!.Select(s => s.Stage));
         Assert.Equal(1.0, through.Metrics!.Value.GetProperty("stage2_ran").GetDouble());
     }
 

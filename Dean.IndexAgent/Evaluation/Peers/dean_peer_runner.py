@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """DEAN's runner for OpenEvolve and ShinkaEvolve tasks, unchanged (DESIGN section 2, peer formats).
 
-    python3 dean_peer_runner.py openevolve EVALUATOR PROGRAM [--no-cascade] [--thresholds T1,T2,...]
+    python3 dean_peer_runner.py openevolve EVALUATOR PROGRAM [--stage N]
     python3 dean_peer_runner.py shinka EVALUATOR PROGRAM
 
 It runs the peer's evaluator on PROGRAM and prints one line on stdout, DEAN's evaluator protocol:
@@ -11,7 +11,8 @@ so that line is the only thing DEAN parses. The shims next to this file stand in
 
 Mapping: `combined_score` is the score (else the mean of the numeric metrics); an `error` key, a `validity` of 0, a
 false `correct` or a score that is not finite means not passed; artifacts and `text_feedback` become the feedback;
-numeric metrics (Shinka: also `public`) are the metrics.
+numeric metrics (Shinka: also `public`) are the metrics. With `--stage N` it calls OpenEvolve's `evaluate_stageN`
+instead of `evaluate`: DEAN runs the cascade as its own stages, with the thresholds of `config.yaml`.
 """
 import importlib.util
 import json
@@ -25,7 +26,6 @@ import traceback
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHIMS = os.path.join(HERE, "shims")
 FEEDBACK_LIMIT = 4000
-DEFAULT_THRESHOLDS = (0.5, 0.75, 0.9)
 
 
 def number(value):
@@ -89,27 +89,11 @@ def split(result):
     raise TypeError(f"the evaluator returned {type(result).__name__}, not a dict or an EvaluationResult")
 
 
-def openevolve(evaluator, program, cascade, thresholds):
+def openevolve(evaluator, program, stage):
     sys.path[:0] = [SHIMS, os.path.dirname(os.path.abspath(evaluator))]
     module = load(evaluator, "evaluator")
-    stages = []
-    while hasattr(module, f"evaluate_stage{len(stages) + 1}"):
-        stages.append(getattr(module, f"evaluate_stage{len(stages) + 1}"))
-    if not (cascade and stages):
-        metrics, artifacts = split(module.evaluate(program))
-        return verdict(metrics, [artifacts_text(artifacts)])
-    metrics, artifacts = {}, {}
-    for index, stage in enumerate(stages):
-        stage_metrics, stage_artifacts = split(stage(program))
-        metrics.update(stage_metrics)
-        artifacts.update(stage_artifacts)
-        metrics["stage"] = index + 1
-        last = index == len(stages) - 1
-        threshold = thresholds[index] if index < len(thresholds) else thresholds[-1]
-        if not last and not score_of(stage_metrics) >= threshold:
-            result = verdict(metrics, [artifacts_text(artifacts)], passed=False)
-            result["feedback"] = capped(f"stage_{index + 1}_below_threshold: {score_of(stage_metrics)} < {threshold}\n" + result["feedback"])
-            return result
+    function = getattr(module, f"evaluate_stage{stage}") if stage else module.evaluate
+    metrics, artifacts = split(function(program))
     return verdict(metrics, [artifacts_text(artifacts)])
 
 
@@ -143,15 +127,12 @@ def main(argv):
     if len(argv) < 4 or argv[1] not in ("openevolve", "shinka"):
         sys.exit(__doc__)
     fmt, evaluator, program = argv[1], argv[2], os.path.abspath(argv[3])
-    cascade = "--no-cascade" not in argv
-    thresholds = DEFAULT_THRESHOLDS
-    if "--thresholds" in argv:
-        thresholds = tuple(float(t) for t in argv[argv.index("--thresholds") + 1].split(","))
+    stage = int(argv[argv.index("--stage") + 1]) if "--stage" in argv else None
     real_stdout = os.dup(1)
     os.dup2(2, 1)  # the evaluator's own output, and its children's, goes to stderr
     sys.stdout = os.fdopen(os.dup(2), "w", buffering=1)
     try:
-        result = openevolve(evaluator, program, cascade, thresholds) if fmt == "openevolve" else shinka(evaluator, program)
+        result = openevolve(evaluator, program, stage) if fmt == "openevolve" else shinka(evaluator, program)
     except Exception:  # an evaluator that raises rejects the candidate with its traceback as feedback
         result = {"score": 0.0, "passed": False, "metrics": {}, "feedback": capped(traceback.format_exc())}
     with os.fdopen(real_stdout, "w") as out:
