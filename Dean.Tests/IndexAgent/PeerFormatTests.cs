@@ -8,6 +8,17 @@ using Microsoft.Extensions.Options;
 
 namespace Dean.Tests.IndexAgent;
 
+/// <summary>One evaluation with the IndexAgent's runner, as a step makes it (sandbox, limits, stages).</summary>
+internal static class Evaluations
+{
+    public static async Task<EvaluationVerdict> RunAsync(string directory, TaskFile task)
+    {
+        using var services = new ServiceCollection().AddMetrics().AddSingleton<DeanMeters>().BuildServiceProvider();
+        var runner = new EvaluationRunner(Options.Create(new IndexAgentOptions { MaxConcurrentEvaluations = 1 }), new IndexAgentMetrics(services.GetRequiredService<DeanMeters>()));
+        return await runner.EvaluateAsync(directory, task, CancellationToken.None);
+    }
+}
+
 /// <summary>
 /// OpenEvolve and ShinkaEvolve tasks, unchanged, through DEAN's peer runner: real evaluator processes in the sandbox.
 /// The fixtures (Dean.Tests/PeerTasks) are written here from the peers' documented interfaces.
@@ -16,12 +27,7 @@ public sealed class PeerFormatTests
 {
     private static readonly string Fixtures = Path.Combine(AppContext.BaseDirectory, "PeerTasks");
 
-    private static async Task<EvaluationVerdict> EvaluateAsync(string directory, TaskFile task)
-    {
-        using var services = new ServiceCollection().AddMetrics().AddSingleton<DeanMeters>().BuildServiceProvider();
-        var runner = new EvaluationRunner(Options.Create(new IndexAgentOptions { MaxConcurrentEvaluations = 1 }), new IndexAgentMetrics(services.GetRequiredService<DeanMeters>()));
-        return await runner.EvaluateAsync(directory, task, CancellationToken.None);
-    }
+    private static Task<EvaluationVerdict> EvaluateAsync(string directory, TaskFile task) => Evaluations.RunAsync(directory, task);
 
     private static TempDirectory Copy(string fixture)
     {
@@ -156,12 +162,7 @@ public sealed class PeerFormatTests
 /// <summary><c>dean.json</c> <c>stages</c>: real processes, stage by stage.</summary>
 public sealed class StagedEvaluationTests
 {
-    private static async Task<EvaluationVerdict> EvaluateAsync(string directory, TaskFile task)
-    {
-        using var services = new ServiceCollection().AddMetrics().AddSingleton<DeanMeters>().BuildServiceProvider();
-        var runner = new EvaluationRunner(Options.Create(new IndexAgentOptions { MaxConcurrentEvaluations = 1 }), new IndexAgentMetrics(services.GetRequiredService<DeanMeters>()));
-        return await runner.EvaluateAsync(directory, task, CancellationToken.None);
-    }
+    private static Task<EvaluationVerdict> EvaluateAsync(string directory, TaskFile task) => Evaluations.RunAsync(directory, task);
 
     private static TaskFile Parse(string json)
     {
