@@ -39,7 +39,8 @@ public sealed record Agent(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? RetiredAt,
-    int StepsSinceAccept = 0)
+    int StepsSinceAccept = 0,
+    string? CurrentFeedback = null)
 {
     public long TokensRemaining => Math.Max(0, TokenBudget - TokensUsed);
 }

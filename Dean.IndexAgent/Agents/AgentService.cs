@@ -91,11 +91,12 @@ public sealed class AgentService(
 
             // Fitness is the evaluator's score of the starting commit: inherited from the parent whose commit this is.
             double? fitness;
-            string? feedback;
+            string? feedback, current;
             if (parent is not null)
             {
                 fitness = parent.Fitness;
                 feedback = parent.LastFeedback;
+                current = parent.CurrentFeedback;
             }
             else
             {
@@ -103,6 +104,7 @@ public sealed class AgentService(
                 await GitCli.ResetToHeadAsync(worktree, ct);
                 fitness = verdict.Passed ? verdict.Score : null;
                 feedback = verdict.Feedback ?? verdict.Reason;
+                current = verdict.Feedback;
             }
 
             var genome = request.Genome ?? parent?.Genome ?? Genome.Default;
@@ -110,7 +112,7 @@ public sealed class AgentService(
             var agent = new Agent(id, request.Name ?? id, request.Goal!, target.Name, genome, parents.Select(p => p.Id).ToArray(),
                 parents.Count == 0 ? 0 : parents.Max(p => p.Generation) + 1, request.Level ?? 1, AgentStatus.Active, null, worktree,
                 WorkspaceService.Branch(id), startCommit, startCommit, fitness, 0, null, allocation.AllocatedTokens, 0, request.CycleId,
-                allocation.AllocationId.ToString(System.Globalization.CultureInfo.InvariantCulture), feedback, 0, now, now, null);
+                allocation.AllocationId.ToString(System.Globalization.CultureInfo.InvariantCulture), feedback, 0, now, now, null, CurrentFeedback: current);
             await agents.InsertAsync(agent, ct);
             await registry.SetAsync(id, AgentStatus.Active);
             await RefreshActiveGaugeAsync(ct);

@@ -13,7 +13,7 @@ public sealed class AgentStore(NpgsqlDataSource db)
     private const string AgentColumns = """
         id, name, goal, target, genome::text AS genome, parent_ids, generation, level, status, retirement_reason, worktree_path,
         branch, base_commit, head_commit, fitness, token_efficiency, diversity_score, token_budget, tokens_used, cycle_id,
-        allocation_id, last_feedback, steps, created_at, updated_at, retired_at, steps_since_accept
+        allocation_id, last_feedback, steps, created_at, updated_at, retired_at, steps_since_accept, current_feedback
         """;
 
     private const string CandidateColumns = """
@@ -34,13 +34,13 @@ public sealed class AgentStore(NpgsqlDataSource db)
         await using var connection = await db.OpenConnectionAsync(ct);
         await connection.ExecuteAsync("""
             INSERT INTO agents (id, name, goal, target, genome, parent_ids, generation, level, status, worktree_path, branch,
-                                base_commit, head_commit, fitness, token_budget, cycle_id, allocation_id, last_feedback)
+                                base_commit, head_commit, fitness, token_budget, cycle_id, allocation_id, last_feedback, current_feedback)
             VALUES (@Id, @Name, @Goal, @Target, @genome::jsonb, @ParentIds, @Generation, @Level, @Status, @WorktreePath, @Branch,
-                    @BaseCommit, @HeadCommit, @Fitness, @TokenBudget, @CycleId, @AllocationId, @LastFeedback)
+                    @BaseCommit, @HeadCommit, @Fitness, @TokenBudget, @CycleId, @AllocationId, @LastFeedback, @CurrentFeedback)
             """, new
         {
             a.Id, a.Name, a.Goal, a.Target, genome = JsonSerializer.Serialize(a.Genome, Json), a.ParentIds, a.Generation, a.Level, a.Status,
-            a.WorktreePath, a.Branch, a.BaseCommit, a.HeadCommit, a.Fitness, a.TokenBudget, a.CycleId, a.AllocationId, a.LastFeedback,
+            a.WorktreePath, a.Branch, a.BaseCommit, a.HeadCommit, a.Fitness, a.TokenBudget, a.CycleId, a.AllocationId, a.LastFeedback, a.CurrentFeedback,
         });
     }
 
@@ -142,15 +142,17 @@ public sealed class AgentStore(NpgsqlDataSource db)
     /// A stagnation answer: a new genome, and optionally a restart from another commit with that commit's fitness. The
     /// agent counts as fresh again (no steps since an accepted candidate).
     /// </summary>
-    public async Task ReviveAsync(string id, Genome genome, string? headCommit, double? fitness, CancellationToken ct)
+    /// <param name="currentFeedback">With <paramref name="headCommit"/>: the evaluator's feedback on that program.</param>
+    public async Task ReviveAsync(string id, Genome genome, string? headCommit, double? fitness, CancellationToken ct, string? currentFeedback = null)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await connection.ExecuteAsync("""
             UPDATE agents SET genome = @genome::jsonb, steps_since_accept = 0, updated_at = now(),
                               head_commit = COALESCE(@headCommit, head_commit),
-                              fitness = CASE WHEN @headCommit::text IS NULL THEN fitness ELSE @fitness END
+                              fitness = CASE WHEN @headCommit::text IS NULL THEN fitness ELSE @fitness END,
+                              current_feedback = CASE WHEN @headCommit::text IS NULL THEN current_feedback ELSE @currentFeedback END
             WHERE id = @id
-            """, new { id, genome = JsonSerializer.Serialize(genome, Json), headCommit, fitness });
+            """, new { id, genome = JsonSerializer.Serialize(genome, Json), headCommit, fitness, currentFeedback });
     }
 
     /// <summary>
@@ -171,7 +173,8 @@ public sealed class AgentStore(NpgsqlDataSource db)
                 RETURNING id),
             updated AS (
                 UPDATE agents SET fitness = @fitness, head_commit = @headCommit, token_efficiency = @efficiency, genome = @genome::jsonb,
-                                  tokens_used = tokens_used + @TokensUsed, last_feedback = @lastFeedback, steps = steps + 1, updated_at = now(),
+                                  tokens_used = tokens_used + @TokensUsed, last_feedback = @lastFeedback,
+                                  current_feedback = CASE WHEN @Accepted THEN @Feedback ELSE current_feedback END, steps = steps + 1, updated_at = now(),
                                   steps_since_accept = CASE WHEN @Accepted THEN 0 ELSE steps_since_accept + 1 END
                 WHERE id = @AgentId)
             SELECT id FROM inserted
@@ -245,10 +248,11 @@ public sealed class AgentStore(NpgsqlDataSource db)
         public DateTime UpdatedAt { get; set; }
         public DateTime? RetiredAt { get; set; }
         public int StepsSinceAccept { get; set; }
+        public string? CurrentFeedback { get; set; }
 
         public Agent ToAgent() => new(Id, Name, Goal, Target, JsonSerializer.Deserialize<Genome>(Genome, Json)!, ParentIds, Generation, Level, Status,
             RetirementReason, WorktreePath, Branch, BaseCommit, HeadCommit, Fitness, TokenEfficiency, DiversityScore, TokenBudget, TokensUsed,
-            CycleId, AllocationId, LastFeedback, Steps, Utc(CreatedAt), Utc(UpdatedAt), RetiredAt is { } r ? Utc(r) : null, StepsSinceAccept);
+            CycleId, AllocationId, LastFeedback, Steps, Utc(CreatedAt), Utc(UpdatedAt), RetiredAt is { } r ? Utc(r) : null, StepsSinceAccept, CurrentFeedback);
     }
 
     private sealed class CandidateRow

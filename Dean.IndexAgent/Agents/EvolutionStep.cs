@@ -110,7 +110,7 @@ public sealed class EvolutionStep(
             : await patternSource.BestForAsync(agent, ct);
 
         var context = new ProposalContext(agent.Id, agent.Goal, agent.Genome, files, seed, agent.LastFeedback, patterns, crossover,
-            await agents.StrategyEvidenceAsync(agent.Target, ct), ancestor);
+            await agents.StrategyEvidenceAsync(agent.Target, ct), ancestor, agent.CurrentFeedback);
         var bound = op.MaxTokens(context, (int)Math.Min(int.MaxValue, agent.TokensRemaining));
         var phase = Stopwatch.GetTimestamp();
         double Lap()

@@ -12,6 +12,8 @@ public sealed record PatternEdit(string Id, string Before, string After, string?
 /// <summary>
 /// What an operator gets for one step (DESIGN section 4, step 2). <see cref="CrossoverAncestor"/> is the version of the
 /// files that the agent's and the crossover source's histories last shared (git's merge base), when there is one.
+/// <see cref="LastFeedback"/> is what the evaluator said of the agent's last attempt, <see cref="CurrentFeedback"/> what it
+/// said of the program the agent holds (its artifacts).
 /// </summary>
 public sealed record ProposalContext(
     string AgentId,
@@ -23,7 +25,8 @@ public sealed record ProposalContext(
     IReadOnlyList<PatternEdit> Patterns,
     IReadOnlyList<EvolveFile>? CrossoverSource,
     IReadOnlyDictionary<string, Evolution.StrategyEvidence>? TargetEvidence = null,
-    IReadOnlyList<EvolveFile>? CrossoverAncestor = null);
+    IReadOnlyList<EvolveFile>? CrossoverAncestor = null,
+    string? CurrentFeedback = null);
 
 /// <summary>
 /// An operator's answer: the new contents of the files it changed (empty with <see cref="Failure"/> when it has no edit),

@@ -191,7 +191,7 @@ public sealed class PopulationStep(
             if (answer.Kind == StagnationAnswer.Restart && answer.PartnerId is { } bestId && byId.TryGetValue(bestId, out var best))
             {
                 await Workspace.GitCli.RunAsync(agent.WorktreePath, ["reset", "--hard", "--quiet", best.HeadCommit], ct);
-                await agents.ReviveAsync(agent.Id, answer.Genome, best.HeadCommit, best.Fitness, ct);
+                await agents.ReviveAsync(agent.Id, answer.Genome, best.HeadCommit, best.Fitness, ct, best.CurrentFeedback);
             }
             else
             {

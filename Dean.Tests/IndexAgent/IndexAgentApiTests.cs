@@ -444,6 +444,37 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task The_llm_prompt_carries_the_evaluators_artifacts_of_the_current_program_and_the_feedback_on_the_last_attempt()
+    {
+        using var repo = new TempDirectory();
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "PeerTasks", "openevolve")))
+            File.Copy(file, Path.Combine(repo.Path, Path.GetFileName(file)));
+        repo.Commit();
+        var registered = await (await AdminAsync()).PostAsJsonAsync("/api/v1/targets", new { name = $"artifacts-{Guid.NewGuid():N}"[..20], repository = repo.Path });
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        var client = await OperatorAsync();
+        var spawned = await client.PostAsJsonAsync("/api/v1/agents", new
+        {
+            goal = "get closer", target = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("name").GetString(), token_budget = 100_000,
+        });
+        var id = (await spawned.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+        async Task<string> PromptOfNextLlmStepAsync()
+        {
+            var asked = fx.Llm.Requests.Count;
+            await EvolveAsync(client, id, new { @operator = "llm" });
+            return ChatCompletionsStandIn.UserMessage(fx.Llm.Requests.Skip(asked).Single().Body);
+        }
+        // The starting program's artifacts, from the evaluation at spawn.
+        var first = await PromptOfNextLlmStepAsync();
+        Assert.Contains("Evaluator feedback on the current program: hint: squared distance to the target 13.0000", first);
+        // The stand-in's edit does not fit this program: the next prompt says so, and still shows the current program's artifacts.
+        var second = await PromptOfNextLlmStepAsync();
+        Assert.Contains("Evaluator feedback on the current program: hint: squared distance to the target 13.0000", second);
+        Assert.Contains("Evaluator feedback on the last attempt: ", second);
+    }
+
+    [Fact]
     public async Task An_evaluator_probing_the_running_system_finds_nothing_and_is_scored()
     {
         var client = await OperatorAsync();

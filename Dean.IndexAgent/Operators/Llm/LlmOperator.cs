@@ -66,7 +66,11 @@ public sealed class LlmOperator(IServiceProvider services, TokenCounter tokens, 
         var user = new StringBuilder();
         user.Append("Goal: ").Append(context.Goal).Append('\n');
         user.Append("Preferred kinds of edit: ").Append(string.Join(", ", context.Genome.Strategies)).Append('\n');
-        if (!string.IsNullOrWhiteSpace(context.LastFeedback)) user.Append("Evaluator feedback on the last attempt: ").Append(context.LastFeedback).Append('\n');
+        // Both capped, so a verbose evaluator cannot crowd out the program (the prompt's tokens count in the reservation).
+        if (!string.IsNullOrWhiteSpace(context.CurrentFeedback))
+            user.Append("Evaluator feedback on the current program: ").Append(Capped(context.CurrentFeedback)).Append('\n');
+        if (!string.IsNullOrWhiteSpace(context.LastFeedback) && context.LastFeedback != context.CurrentFeedback)
+            user.Append("Evaluator feedback on the last attempt: ").Append(Capped(context.LastFeedback)).Append('\n');
         foreach (var pattern in context.Patterns.Take(3))
             user.Append("A change that worked before (pattern ").Append(pattern.Id).Append("):\n-").Append(pattern.Before.Replace("\n", "\n-", StringComparison.Ordinal))
                 .Append("\n+").Append(pattern.After.Replace("\n", "\n+", StringComparison.Ordinal)).Append('\n');
@@ -74,6 +78,11 @@ public sealed class LlmOperator(IServiceProvider services, TokenCounter tokens, 
             user.Append("\n").Append(file.Path).Append("\n```\n").Append(file.Content).Append("\n```\n");
         return [new ChatMessage(ChatRole.System, system), new ChatMessage(ChatRole.User, user.ToString())];
     }
+
+    /// <summary>The most of one evaluator feedback a prompt carries (about 500 tokens).</summary>
+    public const int MaxFeedbackChars = 2000;
+
+    private static string Capped(string feedback) => feedback.Length <= MaxFeedbackChars ? feedback : feedback[..(MaxFeedbackChars - 1)] + "…";
 
     /// <summary>Parses <c>Endpoint=...;Model=...;Key=...</c>.</summary>
     public static (Uri Endpoint, string Model, string? Key) ParseConnectionString(string connectionString)
