@@ -16,7 +16,10 @@ public static class TaskFormats
 }
 
 /// <param name="Evaluate">The command of a <c>dean.json</c>; for a peer format, the peer's evaluator file.</param>
-public sealed record TaskFileResponse(string Name, IReadOnlyList<string> Evolve, string Evaluate, string? Score, int TimeoutSeconds, string Format);
+/// <param name="MaxIterations">OpenEvolve's <c>max_iterations</c> (evaluations): a cycle's default generations come from it.</param>
+/// <param name="PopulationSize">OpenEvolve's <c>database.population_size</c>: a cycle's default size, within the constraints.</param>
+public sealed record TaskFileResponse(string Name, IReadOnlyList<string> Evolve, string Evaluate, string? Score, int TimeoutSeconds, string Format,
+    int? MaxIterations = null, int? PopulationSize = null);
 
 /// <param name="Format">How the repository describes its task: <c>dean</c>, <c>openevolve</c> or <c>shinka</c> (see <see cref="TaskFormats"/>).</param>
 public sealed record TargetResponse(string Name, string Repository, string Path, string Head, bool IsDefault, TaskFileResponse Task, DateTimeOffset CreatedAt,

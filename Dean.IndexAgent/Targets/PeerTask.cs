@@ -10,7 +10,8 @@ namespace Dean.IndexAgent.Targets;
 /// <c>initial_program.&lt;ext&gt;</c> + <c>evaluator.py</c>, or ShinkaEvolve's <c>initial.&lt;ext&gt;</c> + <c>evaluate.py</c>.
 /// The evolve scope is the initial program (its EVOLVE-BLOCK when marked). OpenEvolve's <c>config.yaml</c> gives
 /// <c>evaluator.timeout</c>, <c>evaluator.cascade_evaluation</c>, <c>evaluator.cascade_thresholds</c> and
-/// <c>prompt.system_message</c>; what it does not give is DEAN's default. Its <c>evaluate_stageN</c> functions become
+/// <c>prompt.system_message</c>, <c>max_iterations</c> and <c>database.population_size</c> (a cycle's defaults); what it
+/// does not give is DEAN's default. Its <c>evaluate_stageN</c> functions become
 /// DEAN's stages.
 /// </summary>
 public static class PeerTask
@@ -81,6 +82,16 @@ public static class PeerTask
             else task = task with { CascadeThresholds = values };
         }
         if (Scalar(root, "prompt", "system_message") is { Length: > 0 } message) task = task with { Description = message };
+        if ((root.Children.TryGetValue(new YamlScalarNode("max_iterations"), out var iterations) ? (iterations as YamlScalarNode)?.Value ?? "" : null) is { } text)
+        {
+            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1) errors["max_iterations"] = [$"{OpenEvolveConfig}: max_iterations must be a positive integer"];
+            else task = task with { MaxIterations = n };
+        }
+        if (Scalar(root, "database", "population_size") is { } size)
+        {
+            if (!int.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1) errors["database.population_size"] = [$"{OpenEvolveConfig}: database.population_size must be a positive integer"];
+            else task = task with { PopulationSize = n };
+        }
         return errors.Count == 0 ? task : null;
     }
 

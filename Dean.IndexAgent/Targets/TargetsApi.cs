@@ -9,7 +9,8 @@ public sealed record RegisterTargetRequest(string? Name, string? Repository);
 public static class TargetsApi
 {
     private static TargetResponse ToResponse(Target t) =>
-        new(t.Name, t.Repository, t.Path, t.Head, t.IsDefault, new TaskFileResponse(t.Task.Name, t.Task.Evolve, t.Task.Evaluate, t.Task.Score, t.Task.TimeoutSeconds, t.Task.Format), t.CreatedAt,
+        new(t.Name, t.Repository, t.Path, t.Head, t.IsDefault, new TaskFileResponse(t.Task.Name, t.Task.Evolve, t.Task.Evaluate, t.Task.Score, t.Task.TimeoutSeconds, t.Task.Format,
+            t.Task.MaxIterations, t.Task.PopulationSize), t.CreatedAt,
             t.Task.Format);
 
     public static IHostApplicationBuilder AddTargets(this IHostApplicationBuilder builder)

@@ -21,11 +21,14 @@ public sealed record TaskStage(string Command, double? Threshold);
 /// peer's evaluator file, which <see cref="PeerRunner"/> runs.</param>
 /// <param name="Cascade">OpenEvolve's <c>evaluator.cascade_evaluation</c>: run <c>evaluate_stageN</c> when the evaluator has them.</param>
 /// <param name="CascadeThresholds">OpenEvolve's <c>evaluator.cascade_thresholds</c> (null: its defaults).</param>
+/// <param name="MaxIterations">OpenEvolve's <c>max_iterations</c>: the evaluations a cycle on this target runs by default.</param>
+/// <param name="PopulationSize">OpenEvolve's <c>database.population_size</c>: a cycle's default size (clamped to the constraints).</param>
 /// <param name="PeerStages">How many <c>evaluate_stageN</c> functions an OpenEvolve evaluator defines (1..n without a gap).</param>
 public sealed partial record TaskFile(string Name, IReadOnlyList<string> Evolve, string Evaluate, string? Score, int TimeoutSeconds,
     string? Check = null, int Repeats = 1, string? Description = null, ProcessLimits? Limits = null, bool Network = false,
     IReadOnlyDictionary<string, string>? Env = null, IReadOnlyList<string>? ReadOnly = null, string Format = TaskFormats.Dean,
-    bool Cascade = true, IReadOnlyList<double>? CascadeThresholds = null, IReadOnlyList<TaskStage>? Stages = null, int PeerStages = 0)
+    bool Cascade = true, IReadOnlyList<double>? CascadeThresholds = null, IReadOnlyList<TaskStage>? Stages = null, int PeerStages = 0,
+    int? MaxIterations = null, int? PopulationSize = null)
 {
     /// <summary>
     /// The stages a candidate goes through, 1..n: the <c>stages</c> of <c>dean.json</c>; an OpenEvolve evaluator's

@@ -112,6 +112,14 @@ public sealed class IndexAgentClient(HttpClient http)
 
     public Task<WorktreePruneResponse> PruneWorktreesAsync(CancellationToken ct) => http.PostDeanAsync<WorktreePruneResponse>("/api/v1/maintenance/prune-worktrees", new { }, ct);
 
+    public async Task<TargetResponse?> GetTargetAsync(string name, CancellationToken ct)
+    {
+        using var response = await http.GetAsync($"/api/v1/targets/{Uri.EscapeDataString(name)}", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        await DownstreamException.ThrowIfFailedAsync(response, ct);
+        return await response.Content.ReadFromJsonAsync<TargetResponse>(Json, ct);
+    }
+
     public Task<TargetListResponse> ListTargetsAsync(CancellationToken ct) => http.GetDeanAsync<TargetListResponse>("/api/v1/targets", ct);
 
     /// <summary>How many patterns the catalogue holds (archived ones included).</summary>

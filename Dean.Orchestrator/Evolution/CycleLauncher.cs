@@ -1,3 +1,4 @@
+using Dean.Contracts.IndexAgent;
 using Dean.Orchestrator.Clients;
 using Hangfire;
 
@@ -26,6 +27,7 @@ public sealed class CycleLauncher(CycleStore cycles, EconomyClient economy, Inde
 {
     public async Task<StartCycleOutcome> StartAsync(StartCycleRequest request, string startedBy, CancellationToken ct)
     {
+        request = await WithTargetDefaultsAsync(request, ct);
         var errors = Validate(request);
         if (errors.Count > 0) return new StartCycleOutcome(null, errors, null);
         if (await emergency.ActiveAsync(ct) is { } stop)
@@ -68,6 +70,33 @@ public sealed class CycleLauncher(CycleStore cycles, EconomyClient economy, Inde
         }
         jobs.Enqueue<CycleRunner>(runner => runner.RunAsync(cycle.Id, null, CancellationToken.None));
         return new StartCycleOutcome(cycle, null, null);
+    }
+
+    /// <summary>
+    /// What the request leaves out, from the target's peer config (OpenEvolve's <c>database.population_size</c> within
+    /// the constraints' <c>population_size_range</c>, generations = ⌈<c>max_iterations</c> / size⌉): the request's own values win.
+    /// </summary>
+    private async Task<StartCycleRequest> WithTargetDefaultsAsync(StartCycleRequest request, CancellationToken ct)
+    {
+        var hasPopulation = request.PopulationIds is not null || request.PopulationSize is not null;
+        if (request.Target is not { Length: > 0 } name || hasPopulation && request.Generations is not null) return request;
+        if (await indexAgent.GetTargetAsync(name, ct) is not { Task: var task } || task.MaxIterations is null && task.PopulationSize is null) return request;
+        var range = (await economy.GetConstraintsAsync(ct)).PopulationSizeRange;
+        var size = hasPopulation ? request.PopulationIds?.Length ?? request.PopulationSize : null;
+        var (defaultSize, generations) = PeerDefaults(size ?? task.PopulationSize, task.MaxIterations, range[0], range[1]);
+        return request with
+        {
+            PopulationSize = hasPopulation ? request.PopulationSize : defaultSize,
+            Generations = request.Generations ?? generations,
+        };
+    }
+
+    /// <summary>A population size clamped to [min, max], and the generations <paramref name="maxIterations"/> evaluations make at that size.</summary>
+    public static (int? Size, int? Generations) PeerDefaults(int? populationSize, int? maxIterations, int min, int max)
+    {
+        int? size = populationSize is { } p ? Math.Clamp(p, min, max) : null;
+        var divisor = size ?? min;
+        return (size, maxIterations is { } n ? (n + divisor - 1) / divisor : null);
     }
 
     /// <summary>Shape checks that need no other service.</summary>

@@ -151,6 +151,25 @@ public sealed class PeerFormatTests
         Assert.Equal(["evaluator.cascade_thresholds", "evaluator.timeout"], errors.Keys.Order());
     }
 
+    [Fact]
+    public void OpenEvolves_iterations_and_population_size_become_a_cycles_defaults_within_the_constraints()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("initial_program.py", "x = 1\n");
+        dir.Write("evaluator.py", "def evaluate(p): return {}\n");
+        dir.Write("config.yaml", "max_iterations: 100\ndatabase:\n  population_size: 1000\n");
+        var task = Detect(dir.Path);
+        Assert.Equal((100, 1000), (task.MaxIterations, task.PopulationSize));
+        // OpenEvolve's default population of 1000 is clamped to population_size_range [3, 50]: 100 evaluations, 2 generations.
+        Assert.Equal(((int?)50, (int?)2), Dean.Orchestrator.Evolution.CycleLauncher.PeerDefaults(task.PopulationSize, task.MaxIterations, 3, 50));
+        Assert.Equal(((int?)4, (int?)3), Dean.Orchestrator.Evolution.CycleLauncher.PeerDefaults(4, 10, 3, 50));
+        Assert.Equal(((int?)null, (int?)4), Dean.Orchestrator.Evolution.CycleLauncher.PeerDefaults(null, 10, 3, 50));
+
+        dir.Write("config.yaml", "max_iterations: many\ndatabase:\n  population_size: 0\n");
+        Assert.Null(PeerTask.Detect(dir.Path, "peer", out var errors));
+        Assert.Equal(["database.population_size", "max_iterations"], errors.Keys.Order());
+    }
+
     [Theory]
     [InlineData("/srv/tasks/Circle_Packing", "circle_packing")]
     [InlineData("https://github.com/someone/My Task.git", "my-task")]

@@ -327,6 +327,35 @@ public sealed class CycleTests(DeanAppFixture fx, ITestOutputHelper output)
         Assert.False(fromNoisy.GetProperty("agrees").GetBoolean(), fromNoisy.ToString());
     }
 
+    [Fact]
+    public async Task A_cycle_on_an_openevolve_task_takes_its_size_and_generations_from_the_tasks_config()
+    {
+        using var peer = new TempDirectory();
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "PeerTasks", "openevolve")))
+            File.Copy(file, Path.Combine(peer.Path, Path.GetFileName(file)));
+        peer.Write("config.yaml", "max_iterations: 10\ndatabase:\n  population_size: 4\n");
+        peer.Commit();
+        var registered = await (await fx.ClientAsync("indexagent", "admin")).PostAsJsonAsync("/api/v1/targets", new { name = $"cfg-{Guid.NewGuid():N}"[..20], repository = peer.Path });
+        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        var target = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("name").GetString();
+
+        var orchestrator = await fx.ClientAsync("orchestrator", "operator");
+        var start = await orchestrator.PostAsJsonAsync("/api/v1/evolution/start", new { target, token_budget = 40_000 });
+        var started = await start.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(start.StatusCode == HttpStatusCode.Accepted, started.ToString());
+        var cycleId = started.GetProperty("cycle_id").GetString()!;
+        // 10 evaluations at a population of 4: 3 generations. Nothing more to see: stop it.
+        await orchestrator.PostAsync($"/api/v1/evolution/{cycleId}/stop", null);
+        var status = await StatusAsync(orchestrator, cycleId);
+        Assert.Equal((4, 3), (status.GetProperty("population_size").GetInt32(), status.GetProperty("total_generations").GetInt32()));
+        // A request's own values win over the config.
+        var explicitStart = await orchestrator.PostAsJsonAsync("/api/v1/evolution/start", new { target, token_budget = 40_000, population_size = 3, generations = 1 });
+        var explicitId = (await explicitStart.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("cycle_id").GetString()!;
+        await orchestrator.PostAsync($"/api/v1/evolution/{explicitId}/stop", null);
+        var explicitStatus = await StatusAsync(orchestrator, explicitId);
+        Assert.Equal((3, 1), (explicitStatus.GetProperty("population_size").GetInt32(), explicitStatus.GetProperty("total_generations").GetInt32()));
+    }
+
     private static async Task<JsonElement> StatusAsync(HttpClient orchestrator, string cycleId) =>
         await orchestrator.GetFromJsonAsync<JsonElement>($"/api/v1/evolution/{cycleId}/status");
 
