@@ -18,7 +18,7 @@ public sealed class IndexAgentClient(HttpClient http)
     /// that every field here is one the server sends.
     /// </summary>
     public sealed record StepResult(string? CandidateId, bool Accepted, double? Score, double? PreviousFitness, long TokensUsed, long EvaluationMs, string? Reason,
-        string? EditKind = null, string? Evaluation = null);
+        string? EditKind = null, string? Evaluation = null, IReadOnlyList<StageResult>? Stages = null);
 
     public Task<AgentResponse> CreateAgentAsync(string goal, string? target, long tokenBudget, string? cycleId, CancellationToken ct)
         => http.PostDeanAsync<AgentResponse>("/api/v1/agents", new CreateAgentRequest(goal, target, tokenBudget, CycleId: cycleId), ct);

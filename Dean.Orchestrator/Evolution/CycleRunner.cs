@@ -123,7 +123,8 @@ public sealed class CycleRunner(
             {
                 if (await indexAgent.FindCandidateAsync(agent.Id, cycle.Id, generation, ct) is not { } taken) continue;
                 await cycles.RecordStepAsync(cycle.Id, generation,
-                    new StepRecord(agent.Id, taken.Id, taken.Accepted, taken.Score, taken.TokensUsed, taken.Reason, taken.EditKind, taken.Evaluation), CancellationToken.None);
+                    new StepRecord(agent.Id, taken.Id, taken.Accepted, taken.Score, taken.TokensUsed, taken.Reason, taken.EditKind, taken.Evaluation,
+                        StepRecord.Reached(taken.Stages)), CancellationToken.None);
                 done.Add(agent.Id);
             }
         }
@@ -154,7 +155,8 @@ public sealed class CycleRunner(
         {
             var result = await indexAgent.EvolveAsync(agent.Id, cycle.Id, generation, CycleArithmetic.StepSeed(cycle.Id, generation, agent.Id), token);
             await cycles.RecordStepAsync(cycle.Id, generation,
-                new StepRecord(agent.Id, result.CandidateId, result.Accepted, result.Score, result.TokensUsed, result.Reason, result.EditKind, result.Evaluation),
+                new StepRecord(agent.Id, result.CandidateId, result.Accepted, result.Score, result.TokensUsed, result.Reason, result.EditKind, result.Evaluation,
+                    StepRecord.Reached(result.Stages)),
                 CancellationToken.None);
             metrics.Step(result.Accepted);
             await PublishAsync(cycle, "step_completed", CycleStatus.Running, generation, new

@@ -65,10 +65,15 @@ public sealed record GenerationRecord(
 
 /// <param name="EditKind">The kind of edit the candidate made (null when the step made none).</param>
 /// <param name="Evaluation">How the evaluation ended (<c>passed</c>, <c>failed</c>, …), <c>check_failed</c> when the validity gate stopped it, <c>skipped</c> when nothing ran.</param>
-public sealed record StepRecord(string AgentId, string? CandidateId, bool Accepted, double? Score, long TokensUsed, string? Reason, string? EditKind, string? Evaluation)
+/// <param name="Stage">The evaluation stage the candidate reached (null: it never reached the evaluator).</param>
+public sealed record StepRecord(string AgentId, string? CandidateId, bool Accepted, double? Score, long TokensUsed, string? Reason, string? EditKind, string? Evaluation,
+    int? Stage = null)
 {
     // Dapper materialises through this constructor; the column types (float8 may be null) must match exactly.
     private StepRecord() : this("", null, false, null, 0, null, null, null) { }
+
+    /// <summary>The last stage of a step's stages, when it ran any.</summary>
+    public static int? Reached(IReadOnlyList<Dean.Contracts.IndexAgent.StageResult>? stages) => stages is { Count: > 0 } ? stages.Max(s => s.Stage) : null;
 
     /// <summary>Whether the candidate reached the evaluator: only those count as evaluations.</summary>
     public bool Evaluated => Evaluation is not (null or Clients.IndexAgentClient.SkippedEvaluation or "check_failed");
@@ -158,10 +163,10 @@ public sealed class CycleStore(NpgsqlDataSource db)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await connection.ExecuteAsync("""
-            INSERT INTO cycle_steps (cycle_id, generation, agent_id, candidate_id, accepted, score, tokens_used, reason, edit_kind, evaluation)
-            VALUES (@id, @generation, @AgentId, @CandidateId, @Accepted, @Score, @TokensUsed, @Reason, @EditKind, @Evaluation)
+            INSERT INTO cycle_steps (cycle_id, generation, agent_id, candidate_id, accepted, score, tokens_used, reason, edit_kind, evaluation, stage)
+            VALUES (@id, @generation, @AgentId, @CandidateId, @Accepted, @Score, @TokensUsed, @Reason, @EditKind, @Evaluation, @Stage)
             ON CONFLICT DO NOTHING
-            """, new { id, generation, step.AgentId, step.CandidateId, step.Accepted, step.Score, step.TokensUsed, step.Reason, step.EditKind, step.Evaluation });
+            """, new { id, generation, step.AgentId, step.CandidateId, step.Accepted, step.Score, step.TokensUsed, step.Reason, step.EditKind, step.Evaluation, step.Stage });
     }
 
     /// <summary>Per kind of edit: how many were proposed, stopped by the validity gate, evaluated and accepted in the cycle.</summary>
@@ -177,6 +182,15 @@ public sealed class CycleStore(NpgsqlDataSource db)
             GROUP BY edit_kind ORDER BY edit_kind
             """, new { id });
         return rows.ToDictionary(r => r.Kind, r => new EditKindStats(r.Proposed, r.CheckFailed, r.Evaluated, r.Accepted));
+    }
+
+    /// <summary>Candidates per evaluation stage they reached (a candidate stopped at stage 1 counts under "1").</summary>
+    public async Task<Dictionary<string, int>> StagesAsync(string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(int Stage, int Count)>(
+            "SELECT stage, count(*)::int FROM cycle_steps WHERE cycle_id = @id AND stage IS NOT NULL GROUP BY stage ORDER BY stage", new { id });
+        return rows.ToDictionary(r => r.Stage.ToString(System.Globalization.CultureInfo.InvariantCulture), r => r.Count);
     }
 
     /// <summary>Moves a cycle to running (recording when it first started); false when it is already terminal or stopping.</summary>

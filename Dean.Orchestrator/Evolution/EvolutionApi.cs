@@ -34,7 +34,8 @@ public static class EvolutionApi
         string CycleId, string Status, int CurrentGeneration, int TotalGenerations, long TokenBudget, long TokensConsumed,
         int PatternsDiscovered, double? PopulationDiversity, double? BestScore, string? BestAgentId, string[] PopulationIds,
         string? Target, int[] CaRules, double DiversityThreshold, IReadOnlyList<GenerationResponse> Generations,
-        DateTime CreatedAt, DateTime? StartedAt, DateTime? EndedAt, string? Error, int PopulationSize, IReadOnlyDictionary<string, EditKindStats> EditKinds);
+        DateTime CreatedAt, DateTime? StartedAt, DateTime? EndedAt, string? Error, int PopulationSize, IReadOnlyDictionary<string, EditKindStats> EditKinds,
+        IReadOnlyDictionary<string, int> Stages);
 
     public sealed record GenerationResponse(int Generation, double? BestScore, double? MeanScore, double? Diversity, int Accepted,
         int Evaluations, long Tokens, Dictionary<string, int> CaRulesFired, DateTime StartedAt, DateTime CompletedAt);
@@ -124,12 +125,13 @@ public static class EvolutionApi
     }
 
     private static async Task<CycleStatusResponse> ResponseAsync(Cycle cycle, CycleStore cycles, CancellationToken ct) =>
-        ToResponse(cycle, await cycles.GenerationsAsync(cycle.Id, ct), await cycles.EditKindsAsync(cycle.Id, ct));
+        ToResponse(cycle, await cycles.GenerationsAsync(cycle.Id, ct), await cycles.EditKindsAsync(cycle.Id, ct), await cycles.StagesAsync(cycle.Id, ct));
 
-    private static CycleStatusResponse ToResponse(Cycle c, IReadOnlyList<GenerationRecord> generations, IReadOnlyDictionary<string, EditKindStats> editKinds) => new(
+    private static CycleStatusResponse ToResponse(Cycle c, IReadOnlyList<GenerationRecord> generations, IReadOnlyDictionary<string, EditKindStats> editKinds,
+        IReadOnlyDictionary<string, int> stages) => new(
         c.Id, c.Status, c.CurrentGeneration, c.TotalGenerations, c.TokenBudget, c.TokensConsumed, c.PatternsDiscovered,
         c.PopulationDiversity, c.BestScore, c.BestAgentId, c.PopulationIds, c.Target, c.CaRules, c.DiversityThreshold,
         generations.Select(g => new GenerationResponse(g.Generation, g.BestScore, g.MeanScore, g.Diversity, g.Accepted, g.Evaluations,
             g.Tokens, g.CaRulesFired, g.StartedAt, g.CompletedAt)).ToList(),
-        c.CreatedAt, c.StartedAt, c.EndedAt, c.Error, c.PopulationSize, editKinds);
+        c.CreatedAt, c.StartedAt, c.EndedAt, c.Error, c.PopulationSize, editKinds, stages);
 }

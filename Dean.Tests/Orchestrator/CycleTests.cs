@@ -44,6 +44,9 @@ public sealed class CycleTests(DeanAppFixture fx, ITestOutputHelper output)
         Assert.Equal(generations.Sum(g => g.GetProperty("evaluations").GetInt32()), kinds.Sum(k => k.Value.GetProperty("evaluated").GetInt32()));
         Assert.Equal(generations.Sum(g => g.GetProperty("accepted").GetInt32()), kinds.Sum(k => k.Value.GetProperty("accepted").GetInt32()));
         Assert.All(kinds, k => Assert.True(k.Value.GetProperty("proposed").GetInt32() >= k.Value.GetProperty("evaluated").GetInt32() + k.Value.GetProperty("check_failed").GetInt32()));
+        // One stage (the sample's evaluate): every evaluation reached stage 1 and no other.
+        Assert.Equal([("1", generations.Sum(g => g.GetProperty("evaluations").GetInt32()))],
+            status.GetProperty("stages").EnumerateObject().Select(p => (p.Name, p.Value.GetInt32())));
 
         await AssertEveryStepOnceAsync(cycleId, status);
         await AssertPoolReturnedAsync(cycleId);
