@@ -411,9 +411,7 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
     [InlineData("shinka", "initial.py")]
     public async Task A_peer_task_registers_without_a_task_file_and_evolves(string format, string program)
     {
-        using var repo = new TempDirectory();
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "PeerTasks", format)))
-            File.Copy(file, Path.Combine(repo.Path, Path.GetFileName(file)));
+        using var repo = TempDirectory.FromPeerTask(format);
         repo.Commit();
         var registered = await (await AdminAsync()).PostAsJsonAsync("/api/v1/targets", new { name = $"{format}-{Guid.NewGuid():N}"[..20], repository = repo.Path });
         var target = await registered.Content.ReadFromJsonAsync<JsonElement>();
@@ -446,9 +444,7 @@ public sealed class IndexAgentApiTests(DeanAppFixture fx, ITestOutputHelper outp
     [Fact]
     public async Task The_llm_prompt_carries_the_evaluators_artifacts_of_the_current_program_and_the_feedback_on_the_last_attempt()
     {
-        using var repo = new TempDirectory();
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "PeerTasks", "openevolve")))
-            File.Copy(file, Path.Combine(repo.Path, Path.GetFileName(file)));
+        using var repo = TempDirectory.FromPeerTask("openevolve");
         repo.Commit();
         var registered = await (await AdminAsync()).PostAsJsonAsync("/api/v1/targets", new { name = $"artifacts-{Guid.NewGuid():N}"[..20], repository = repo.Path });
         Assert.Equal(HttpStatusCode.Created, registered.StatusCode);

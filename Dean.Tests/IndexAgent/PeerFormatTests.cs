@@ -25,17 +25,7 @@ internal static class Evaluations
 /// </summary>
 public sealed class PeerFormatTests
 {
-    private static readonly string Fixtures = Path.Combine(AppContext.BaseDirectory, "PeerTasks");
-
     private static Task<EvaluationVerdict> EvaluateAsync(string directory, TaskFile task) => Evaluations.RunAsync(directory, task);
-
-    private static TempDirectory Copy(string fixture)
-    {
-        var dir = new TempDirectory();
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(Fixtures, fixture)))
-            File.Copy(file, Path.Combine(dir.Path, Path.GetFileName(file)));
-        return dir;
-    }
 
     private static TaskFile Detect(string directory)
     {
@@ -49,7 +39,7 @@ public sealed class PeerFormatTests
     [InlineData("shinka", TaskFormats.Shinka, "initial.py")]
     public async Task A_peer_task_is_detected_and_its_evaluator_scores_through_the_runner(string fixture, string format, string program)
     {
-        using var dir = Copy(fixture);
+        using var dir = TempDirectory.FromPeerTask(fixture);
         var task = Detect(dir.Path);
         Assert.Equal(format, task.Format);
         Assert.Equal([program], task.Evolve);

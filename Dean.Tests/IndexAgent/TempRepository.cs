@@ -19,6 +19,15 @@ public sealed class TempDirectory : IDisposable
 
     public string Read(string relative) => File.ReadAllText(System.IO.Path.Combine(Path, relative));
 
+    /// <summary>A copy of a task in a peer's layout from <c>Dean.Tests/PeerTasks/{name}</c> (not committed yet).</summary>
+    public static TempDirectory FromPeerTask(string name)
+    {
+        var dir = new TempDirectory();
+        foreach (var file in Directory.EnumerateFiles(System.IO.Path.Combine(AppContext.BaseDirectory, "PeerTasks", name)))
+            File.Copy(file, System.IO.Path.Combine(dir.Path, System.IO.Path.GetFileName(file)));
+        return dir;
+    }
+
     /// <summary><c>git init</c> plus one commit of everything written so far.</summary>
     public TempDirectory Commit(string message = "initial")
     {

@@ -308,9 +308,7 @@ public sealed class CycleTests(DeanAppFixture fx, ITestOutputHelper output)
             return JsonDocument.Parse(text).RootElement.Clone();
         }
 
-        using var peer = new TempDirectory();
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "PeerTasks", "openevolve")))
-            File.Copy(file, Path.Combine(peer.Path, Path.GetFileName(file)));
+        using var peer = TempDirectory.FromPeerTask("openevolve");
         var fromPeer = await BestAfterCycleAsync(await RegisterAsync(peer, "best-oe"));
         Assert.Equal(("openevolve", "best_program.py"), (fromPeer.GetProperty("format").GetString(), fromPeer.GetProperty("path").GetString()));
         Assert.Contains("def guess():", fromPeer.GetProperty("content").GetString());
@@ -333,9 +331,7 @@ public sealed class CycleTests(DeanAppFixture fx, ITestOutputHelper output)
     [Fact]
     public async Task A_cycle_on_an_openevolve_task_takes_its_size_and_generations_from_the_tasks_config()
     {
-        using var peer = new TempDirectory();
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "PeerTasks", "openevolve")))
-            File.Copy(file, Path.Combine(peer.Path, Path.GetFileName(file)));
+        using var peer = TempDirectory.FromPeerTask("openevolve");
         peer.Write("config.yaml", "max_iterations: 10\ndatabase:\n  population_size: 4\n");
         peer.Commit();
         var registered = await (await fx.ClientAsync("indexagent", "admin")).PostAsJsonAsync("/api/v1/targets", new { name = $"cfg-{Guid.NewGuid():N}"[..20], repository = peer.Path });
