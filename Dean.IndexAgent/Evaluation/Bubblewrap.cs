@@ -49,12 +49,14 @@ public static class Bubblewrap
         }
         arguments.AddRange(["--proc", "/proc", "--dev", "/dev"]);
         arguments.AddRange(["--size", (rules.Limits.TmpMb * mebibyte).ToString(CultureInfo.InvariantCulture), "--perms", "1777", "--tmpfs", "/tmp"]);
-        // The directories above a read-only path are made traversable (bubblewrap would create them private to root).
-        string[] mounted = ["/usr", "/etc", "/proc", "/dev", "/tmp"];
+        // The directories above a read-only path are made traversable: bubblewrap would give them the host directory's
+        // mode, and a checkout under a private directory (mktemp -d, /root) would be out of the sandbox uid's reach.
+        // Below the host's /usr and /etc they exist as they are; the private /tmp is a fresh tmpfs to make them in.
+        string[] bound = ["/usr", "/etc", "/proc", "/dev"];
         var made = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in rules.ReadOnlyPaths)
         {
-            foreach (var above in Ancestors(path).Where(a => !mounted.Any(m => a == m || a.StartsWith(m + "/", StringComparison.Ordinal))).Where(made.Add))
+            foreach (var above in Ancestors(path).Where(a => a != "/tmp" && !bound.Any(m => a == m || a.StartsWith(m + "/", StringComparison.Ordinal))).Where(made.Add))
                 arguments.AddRange(["--perms", "0755", "--dir", above]);
             arguments.AddRange(["--ro-bind-try", path, path]);
         }

@@ -91,6 +91,25 @@ public sealed class ProcessRunnerTests
         Assert.Equal("0", seen.Groups[2].Value);
     }
 
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task A_read_only_path_below_a_private_directory_is_readable_in_the_sandbox()
+    {
+        // Like a checkout in a mktemp -d directory (0700): the runner of peer tasks lives in its build output.
+        using var outer = new TempDirectory();
+        File.SetUnixFileMode(outer.Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var shared = Path.Combine(outer.Path, "bin", "Peers");
+        Directory.CreateDirectory(shared);
+        File.SetUnixFileMode(Path.Combine(outer.Path, "bin"), (UnixFileMode)0b111_101_101);
+        File.SetUnixFileMode(shared, (UnixFileMode)0b111_101_101);
+        File.WriteAllText(Path.Combine(shared, "runner.txt"), "runner here");
+        using var dir = new TempDirectory();
+        var outcome = await ProcessRunner.RunAsync(dir.Path, $"cat {shared}/runner.txt", TimeSpan.FromSeconds(20), 4096, CancellationToken.None,
+            CommandRules.Default with { ReadOnlyPaths = [shared] });
+        Assert.True(outcome.ExitCode == 0, outcome.Stderr);
+        Assert.Equal("runner here", outcome.Stdout.Trim());
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -205,7 +205,8 @@ public sealed class BubblewrapArgumentsTests
     [Fact]
     public void Task_paths_are_read_only_below_traversable_parents_and_task_variables_follow_the_sandboxs_own()
     {
-        var rules = new CommandRules(ProcessLimits.Default with { TmpMb = 64 }, true, new Dictionary<string, string> { ["PATH"] = "/opt/x/bin:/usr/bin" }, ["/root/.nuget/packages", "/usr/local/lib/x"]);
+        var rules = new CommandRules(ProcessLimits.Default with { TmpMb = 64 }, true, new Dictionary<string, string> { ["PATH"] = "/opt/x/bin:/usr/bin" },
+            ["/root/.nuget/packages", "/usr/local/lib/x", "/tmp/checkout/bin/Peers"]);
         var arguments = Bubblewrap.Arguments("/tmp/copy", 61000, asRoot: false, rules, [], "true");
         Assert.DoesNotContain("--unshare-net", arguments);
         Assert.Equal(["--unshare-user", "--uid", "61000", "--gid", "61000"], arguments.SkipWhile(a => a != "--unshare-user").Take(5));
@@ -216,6 +217,9 @@ public sealed class BubblewrapArgumentsTests
         // Below /usr (already bound read-only) nothing is created.
         Assert.Contains("--ro-bind-try /usr/local/lib/x /usr/local/lib/x", text);
         Assert.DoesNotContain("--dir /usr", text);
+        // Below the private /tmp (a tmpfs) the parents are made, as they are not there.
+        Assert.Contains("--perms 0755 --dir /tmp/checkout --perms 0755 --dir /tmp/checkout/bin --ro-bind-try /tmp/checkout/bin/Peers /tmp/checkout/bin/Peers", text);
+        Assert.DoesNotContain("--dir /tmp ", text);
         Assert.True(text.IndexOf("--setenv PATH /opt/x/bin:/usr/bin", StringComparison.Ordinal) > text.IndexOf("--setenv PATH /usr/bin:/bin", StringComparison.Ordinal));
     }
 }
