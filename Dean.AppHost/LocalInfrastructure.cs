@@ -123,20 +123,26 @@ public static class LocalInfrastructure
         }
 
         var dataDir = Path.Combine(infra.DataDirectory, "redis");
+        // The password goes in a config file only its owner reads, not on the command line, which every local user's ps shows.
+        var authConfig = Path.Combine(infra.DataDirectory, "redis-auth.conf");
         var resource = new LocalRedisResource(name, "redis-server", infra.DataDirectory, password.Resource);
-        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(resource, (_, _) =>
+        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(resource, async (_, ct) =>
         {
             Directory.CreateDirectory(dataDir);
-            return Task.CompletedTask;
+            var secret = await password.Resource.GetValueAsync(ct) ?? throw new InvalidOperationException($"parameter {name}-password has no value");
+            // Made empty and private first, then written: the secret is never in a file others may read.
+            await File.WriteAllTextAsync(authConfig, "", ct);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(authConfig, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            await File.WriteAllTextAsync(authConfig, $"requirepass \"{secret.Replace("\\", "\\\\").Replace("\"", "\\\"")}\"\n", ct);
         });
         return builder.AddResource(resource)
             .WithEndpoint(name: "tcp", scheme: "tcp", targetPort: null, port: infra.RedisPort, isProxied: true)
             .WithArgs(context =>
             {
+                context.Args.Add(authConfig);
                 context.Args.Add("--port"); context.Args.Add(resource.Endpoint.Property(EndpointProperty.TargetPort));
                 foreach (var arg in new[] { "--bind", "127.0.0.1", "--dir", dataDir, "--appendonly", "yes", "--save", "", "--daemonize", "no", "--protected-mode", "yes" })
                     context.Args.Add(arg);
-                context.Args.Add("--requirepass"); context.Args.Add(resource.Password);
             })
             .WithProbe(builder, async (connectionString, _) =>
             {
