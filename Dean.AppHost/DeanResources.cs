@@ -19,8 +19,7 @@ public static class DeanResources
                 foreach (var (service, seed) in seeds.ByService)
                 {
                     var value = await seed.Resource.GetValueAsync(context.CancellationToken) ?? throw new InvalidOperationException($"parameter {seed.Resource.Name} has no value");
-                    var label = service == SigningKeys.Orchestrator ? SigningKeys.EpochLabel(0, null) : service;
-                    context.EnvironmentVariables[$"Auth__TrustedKeys__{service}"] = SigningKeys.PublicKeyOf(value, label);
+                    context.EnvironmentVariables[$"Auth__TrustedKeys__{service}"] = SigningKeys.PublicKeyOf(value, service);
                 }
             })
             .WithHttpHealthCheck("/health");

@@ -145,11 +145,12 @@ public sealed class AccountBook
     /// <summary>
     /// Gives <paramref name="amount"/> of an account's unused allocation back to where it came from: the global lot's
     /// unused tokens to the global budget first, the rest to the account's source. Each return is its own ledger row.
+    /// Returns what went to the global budget and what to the source.
     /// </summary>
-    public void ReturnToSource(string id, long amount, string type)
+    public (long ToGlobal, long ToSource) ReturnToSource(string id, long amount, string type)
     {
         var entry = Get(id);
-        if (amount <= 0) return;
+        if (amount <= 0) return (0, 0);
         if (amount > entry.State.Unused) throw new InvalidOperationException($"{id} has only {entry.State.Unused} unused");
         var toGlobal = Math.Min(amount, entry.State.GlobalUnused);
         if (toGlobal > 0)
@@ -158,9 +159,10 @@ public sealed class AccountBook
             ChangeSource(Global, -toGlobal, type, id);
         }
         var toSource = amount - toGlobal;
-        if (toSource <= 0) return;
+        if (toSource <= 0) return (toGlobal, 0);
         Change(entry, -toSource, 0, type, toSource, entry.State.Source);
         ChangeSource(entry.State.Source, -toSource, type, id);
+        return (toGlobal, toSource);
     }
 
     /// <summary>Moves unused allocation of the source's lot between two accounts of the same source (rebalance).</summary>

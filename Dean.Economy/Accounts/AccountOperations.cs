@@ -61,9 +61,9 @@ public sealed class AccountOperations(IdempotentTransactions transactions, Econo
             if (to is not null && to != current.Source)
                 return Outcome<ReturnResponse>.Refused(Refusal.Conflict(ProblemTypes.SourceMismatch, $"{agentId} was funded by {current.Source}, not {to}"));
             var returned = book.Unused(agentId);
-            var returnedTo = new Dictionary<string, long> { [AccountBook.Global] = current.GlobalUnused };
-            returnedTo[current.Source] = returnedTo.GetValueOrDefault(current.Source) + current.SourceUnused;
-            book.ReturnToSource(agentId, returned, "refund");
+            var (toGlobal, toSource) = book.ReturnToSource(agentId, returned, "refund");
+            var returnedTo = new Dictionary<string, long> { [AccountBook.Global] = toGlobal };
+            returnedTo[current.Source] = returnedTo.GetValueOrDefault(current.Source) + toSource;
             book.MarkReturned(agentId);
             await AccountStore.WriteAsync(c, tx, book, key);
             var after = book.Find(agentId)!;

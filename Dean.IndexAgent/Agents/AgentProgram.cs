@@ -16,13 +16,9 @@ public sealed class AgentProgram(AgentStore agents, TargetStore targets, AgentLo
     {
         if (await agents.FindAsync(agentId, ct) is not { } agent || await targets.FindAsync(agent.Target, ct) is not { } target) return null;
         var scope = new EvolveScope(target.Task.Evolve);
-        var files = new List<ProgramFile>();
-        foreach (var path in (await GitCli.TrackedFilesAsync(agent.WorktreePath, ct)).Where(scope.InScope).Order(StringComparer.Ordinal))
-        {
-            // The committed version: never a candidate a step is evaluating right now.
-            var (exit, content, _) = await GitCli.TryRunAsync(agent.WorktreePath, ["show", $"{agent.HeadCommit}:{path}"], ct);
-            if (exit == 0) files.Add(new ProgramFile(path, content));
-        }
+        // The committed version: never a candidate a step is evaluating right now.
+        var paths = (await GitCli.TrackedFilesAsync(agent.WorktreePath, ct)).Where(scope.InScope).Order(StringComparer.Ordinal);
+        var files = (await GitCli.ShowFilesAsync(agent.WorktreePath, agent.HeadCommit, paths, ct)).Select(f => new ProgramFile(f.Path, f.Content)).ToList();
         return new ProgramResponse(agent.Id, target.Name, target.Task.Format, agent.HeadCommit, agent.Fitness, files);
     }
 

@@ -86,16 +86,8 @@ public sealed class EvolutionStep(
             var others = (await agents.ActiveInCycleAsync(cycleId, ct)).Where(a => a.Id != agent.Id && a.HeadCommit != agent.HeadCommit && a.Target == agent.Target).ToList();
             partner = CandidateTrial.CrossoverPartner(others, a => a.Fitness, seed);
         }
-        async Task<IReadOnlyList<EvolveFile>> FilesAt(string commit)
-        {
-            var found = new List<EvolveFile>();
-            foreach (var path in paths)
-            {
-                var (exit, content, _) = await GitCli.TryRunAsync(target.Path, ["show", $"{commit}:{path}"], ct);
-                if (exit == 0) found.Add(EvolveFile.Create(path, content));
-            }
-            return found;
-        }
+        async Task<IReadOnlyList<EvolveFile>> FilesAt(string commit) =>
+            (await GitCli.ShowFilesAsync(target.Path, commit, paths, ct)).Select(f => EvolveFile.Create(f.Path, f.Content)).ToList();
         IReadOnlyList<EvolveFile>? crossover = null, ancestor = null;
         if (partner is not null)
         {

@@ -19,9 +19,6 @@ public sealed record EvaluationVerdict(
 {
     public bool Passed => Result == EvaluationResult.Passed;
 
-    /// <summary>The stage the candidate reached (1 for a single evaluate command).</summary>
-    public int StageReached => Stages is { Count: > 0 } stages ? stages[^1].Stage : 1;
-
     /// <summary>
     /// Reads the evaluator's last stdout line: a JSON object with the score (<paramref name="scoreKey"/>, or
     /// <c>score</c> then <c>combined_score</c>), <c>passed</c> (missing = exit code 0), <c>metrics</c>, <c>feedback</c>.

@@ -38,6 +38,19 @@ public static class GitCli
         return (process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>The given paths as <paramref name="commit"/> has them (paths it does not have are left out).</summary>
+    public static async Task<IReadOnlyList<(string Path, string Content)>> ShowFilesAsync(string repository, string commit, IEnumerable<string> paths,
+        CancellationToken cancellationToken = default)
+    {
+        var found = new List<(string, string)>();
+        foreach (var path in paths)
+        {
+            var (exit, content, _) = await TryRunAsync(repository, ["show", $"{commit}:{path}"], cancellationToken);
+            if (exit == 0) found.Add((path, content));
+        }
+        return found;
+    }
+
     public static async Task<string> HeadAsync(string repository, CancellationToken cancellationToken = default) =>
         (await RunAsync(repository, ["rev-parse", "HEAD"], cancellationToken)).Trim();
 

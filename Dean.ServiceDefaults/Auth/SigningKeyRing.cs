@@ -53,8 +53,7 @@ public sealed class SigningKeyRing(IOptions<JwtOptions> options, ServiceIdentity
     {
         var root = new ECDsaSecurityKey(SigningKeys.ImportPublicKey(jwt.TrustedKeys[SigningKeys.Orchestrator])) { KeyId = SigningKeys.KeyId(SigningKeys.Orchestrator, 0) };
         if (jwt.SigningKey.Length == 0) return new State(0, root, null, DateTimeOffset.MinValue);
-        var own = self == SigningKeys.Orchestrator ? SigningKeys.EpochLabel(0, null) : self;
-        return new State(0, root, Credentials(SigningKeys.Derive(jwt.SigningKey, own), SigningKeys.KeyId(self, 0)), DateTimeOffset.MinValue);
+        return new State(0, root, Credentials(SigningKeys.Derive(jwt.SigningKey, self), SigningKeys.KeyId(self, 0)), DateTimeOffset.MinValue);
     }
 
     private static IReadOnlyDictionary<string, SecurityKey> ServiceKeys(JwtOptions jwt) =>

@@ -38,7 +38,10 @@ static class SigningKeys
         }
     }
 
-    /// <summary>The label of the Orchestrator's key for a signing epoch (epoch 0 is the root key).</summary>
+    /// <summary>
+    /// The label of the Orchestrator's key for a signing epoch. Epoch 0 is the root key, labelled like every service's
+    /// own key: with the service's name.
+    /// </summary>
     public static string EpochLabel(long epoch, string? salt) => epoch == 0 || string.IsNullOrEmpty(salt) ? Orchestrator : $"{Orchestrator}/epoch-{epoch}/{salt}";
 
     /// <summary>The key id a token signed by that key carries: <c>orchestrator-{epoch}</c>, or the service's name.</summary>
