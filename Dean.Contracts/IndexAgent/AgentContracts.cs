@@ -60,3 +60,20 @@ public sealed record ProgramResponse(string AgentId, string Target, string Forma
 /// </summary>
 public sealed record RescoreResponse(string AgentId, string Commit, double? RecordedFitness, double? Score, bool Passed, bool Agrees, string? Reason,
     JsonElement? Metrics);
+
+/// <summary>
+/// <c>POST /api/v1/agents/{id}/export</c>: push the agent's program, as one commit on the target's head, to the target's
+/// repository as <see cref="Branch"/> (under <see cref="ExportBranches.Prefix"/>).
+/// </summary>
+public sealed record ExportRequest(string? Branch, string? Subject = null);
+
+/// <param name="Commit">The one commit holding the program, its parent the target's head (<see cref="BaseCommit"/>).</param>
+public sealed record ExportResponse(string AgentId, string Target, string Repository, string Branch, string Commit, string BaseCommit);
+
+/// <summary>Where exports may write: DEAN's own branches only, so an export never moves a branch of the repository's owner.</summary>
+public static class ExportBranches
+{
+    public const string Prefix = "dean/";
+
+    public static string BestOfCycle(string cycleId) => $"{Prefix}best/{cycleId}";
+}

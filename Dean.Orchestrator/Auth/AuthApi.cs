@@ -25,13 +25,7 @@ public static class AuthApi
         return app;
     }
 
-    public sealed record LoginRequest(string? Username, string? Password);
-
-    public sealed record RefreshRequest(string? RefreshToken);
-
     public sealed record CreateUserRequest(string? Username, string? Password, string? Role);
-
-    public sealed record TokenResponse(string AccessToken, string RefreshToken, string TokenType, int ExpiresIn);
 
     public sealed record UserResponse(string Username, string Role, DateTime CreatedAt);
 

@@ -6,15 +6,6 @@ namespace Dean.Orchestrator.Backups;
 
 public static class BackupsApi
 {
-    public sealed record Accepted(string BackupId, string Status);
-
-    public sealed record RestoreAccepted(string RestoreId, string Status);
-
-    public sealed record BackupResponse(string BackupId, string Status, DateTime CreatedAt, DateTime? CompletedAt, long? SizeBytes, string Path,
-        string? Sha256, IReadOnlyList<string> Contents, IReadOnlyDictionary<string, string> Checksums, IReadOnlyList<string> Log, string? Error);
-
-    public sealed record BackupList(IReadOnlyList<BackupResponse> Backups, string Directory, int RetentionDays);
-
     public static IHostApplicationBuilder AddBackups(this IHostApplicationBuilder builder)
     {
         builder.Services.Configure<BackupOptions>(builder.Configuration.GetSection(BackupOptions.Section));
@@ -48,10 +39,10 @@ public static class BackupsApi
         return app;
     }
 
-    private static async Task<Accepted<Accepted>> StartAsync(HttpContext http, BackupService service, CancellationToken ct)
+    private static async Task<Accepted<BackupAccepted>> StartAsync(HttpContext http, BackupService service, CancellationToken ct)
     {
         var row = await service.StartBackupAsync(Caller(http), ct);
-        return TypedResults.Accepted($"/api/v1/backups/{row.BackupId}", new Accepted(row.BackupId, row.Status));
+        return TypedResults.Accepted($"/api/v1/backups/{row.BackupId}", new BackupAccepted(row.BackupId, row.Status));
     }
 
     private static async Task<Ok<BackupList>> ListAsync(BackupStore store, BackupService service, Microsoft.Extensions.Options.IOptions<BackupOptions> options, int? limit, CancellationToken ct) =>
@@ -64,7 +55,7 @@ public static class BackupsApi
     {
         var row = await store.GetAsync(id, ct);
         if (row is null) return Problems.NotFound($"Backup '{id}' does not exist.");
-        if (row.Status != "completed") return Problems.Conflict("backup_not_completed", $"Backup '{id}' is {row.Status}.");
+        if (row.Status != BackupStatus.Completed) return Problems.Conflict("backup_not_completed", $"Backup '{id}' is {row.Status}.");
         return TypedResults.Ok(await service.VerifyAsync(row, ct));
     }
 
@@ -72,13 +63,15 @@ public static class BackupsApi
     {
         var row = await store.GetAsync(id, ct);
         if (row is null) return Problems.NotFound($"Backup '{id}' does not exist.");
-        if (row.Status != "completed") return Problems.Conflict("backup_not_completed", $"Backup '{id}' is {row.Status}.");
+        if (row.Status != BackupStatus.Completed) return Problems.Conflict("backup_not_completed", $"Backup '{id}' is {row.Status}.");
         var restore = await service.StartRestoreAsync(row, Caller(http), ct);
         return TypedResults.Accepted($"/api/v1/restores/{restore.RestoreId}", new RestoreAccepted(restore.RestoreId, restore.Status));
     }
 
-    private static async Task<Results<Ok<RestoreRow>, ProblemHttpResult>> GetRestoreAsync(string id, BackupStore store, CancellationToken ct) =>
-        await store.GetRestoreAsync(id, ct) is { } row ? TypedResults.Ok(row) : Problems.NotFound($"Restore '{id}' does not exist.");
+    private static async Task<Results<Ok<RestoreResponse>, ProblemHttpResult>> GetRestoreAsync(string id, BackupStore store, CancellationToken ct) =>
+        await store.GetRestoreAsync(id, ct) is { } r
+            ? TypedResults.Ok(new RestoreResponse(r.RestoreId, r.BackupId, r.Status, r.CreatedAt, r.CompletedAt, r.Log, r.Error))
+            : Problems.NotFound($"Restore '{id}' does not exist.");
 
     private static BackupResponse Map(BackupRow r) =>
         new(r.BackupId, r.Status, r.CreatedAt, r.CompletedAt, r.SizeBytes, r.Path, r.Sha256, r.Contents, r.Checksums, r.Log, r.Error);

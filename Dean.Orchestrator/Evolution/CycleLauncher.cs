@@ -4,10 +4,6 @@ using Hangfire;
 
 namespace Dean.Orchestrator.Evolution;
 
-public sealed record StartCycleRequest(
-    string[]? PopulationIds, int? PopulationSize, string? Target, int? Generations, long? TokenBudget,
-    int[]? CaRules, double? DiversityThreshold);
-
 /// <summary>
 /// What starting a cycle came to: started, refused as invalid (by field), refused for lack of budget, or refused because
 /// an agent already belongs to a cycle that has not ended.

@@ -4,22 +4,6 @@ using Npgsql;
 
 namespace Dean.Orchestrator.Evolution;
 
-public static class CycleStatus
-{
-    public const string Pending = "pending";
-    public const string Running = "running";
-    public const string Stopping = "stopping";
-    public const string Stopped = "stopped";
-    public const string Completed = "completed";
-    public const string Failed = "failed";
-    public const string BudgetExhausted = "budget_exhausted";
-
-    public static readonly string[] All = [Pending, Running, Stopping, Stopped, Completed, Failed, BudgetExhausted];
-
-    public static bool IsTerminal(string status) => status is Stopped or Completed or Failed or BudgetExhausted;
-}
-
-/// <summary>A cycle as stored (materialised by Dapper through its setters).</summary>
 /// <summary>An agent that already belongs to a cycle that has not ended.</summary>
 public sealed record BusyAgent(string AgentId, string CycleId)
 {
@@ -29,6 +13,7 @@ public sealed record BusyAgent(string AgentId, string CycleId)
 /// <summary>The cycle created, or the agent that kept it from being created.</summary>
 public sealed record CycleCreation(Cycle? Created, BusyAgent? Busy);
 
+/// <summary>A cycle as stored (materialised by Dapper through its setters).</summary>
 public sealed record Cycle
 {
     public string Id { get; init; } = "";
@@ -78,9 +63,6 @@ public sealed record StepRecord(string AgentId, string? CandidateId, bool Accept
     /// <summary>Whether the candidate reached the evaluator: only those count as evaluations.</summary>
     public bool Evaluated => Evaluation is not (null or Clients.IndexAgentClient.SkippedEvaluation or "check_failed");
 }
-
-/// <summary>What became of one kind of edit in a cycle.</summary>
-public sealed record EditKindStats(int Proposed, int CheckFailed, int Evaluated, int Accepted);
 
 /// <summary>Cycles, their completed generations and steps in PostgreSQL: the source of truth a resumed job continues from.</summary>
 public sealed class CycleStore(NpgsqlDataSource db)

@@ -28,25 +28,6 @@ public static class EvolutionApi
         return app;
     }
 
-    public sealed record StartResponse(string CycleId, string Status);
-
-    public sealed record CycleStatusResponse(
-        string CycleId, string Status, int CurrentGeneration, int TotalGenerations, long TokenBudget, long TokensConsumed,
-        int PatternsDiscovered, double? PopulationDiversity, double? BestScore, string? BestAgentId, string[] PopulationIds,
-        string? Target, int[] CaRules, double DiversityThreshold, IReadOnlyList<GenerationResponse> Generations,
-        DateTime CreatedAt, DateTime? StartedAt, DateTime? EndedAt, string? Error, int PopulationSize, IReadOnlyDictionary<string, EditKindStats> EditKinds,
-        IReadOnlyDictionary<string, int> Stages);
-
-    public sealed record GenerationResponse(int Generation, double? BestScore, double? MeanScore, double? Diversity, int Accepted,
-        int Evaluations, long Tokens, Dictionary<string, int> CaRulesFired, DateTime StartedAt, DateTime CompletedAt);
-
-    /// <param name="Path">The file as the task's format names it: <c>best_program.&lt;ext&gt;</c> for OpenEvolve and ShinkaEvolve tasks.</param>
-    /// <param name="Agrees">Whether the fresh evaluation passed with the score the program was accepted with; false flags a disagreement.</param>
-    public sealed record BestProgramResponse(string CycleId, string AgentId, string Format, string Commit, string Path, string Content,
-        double? Score, double? RescoredScore, bool Agrees, string? Reason, JsonElement? Metrics, IReadOnlyList<ProgramFile> Files);
-
-    public sealed record CycleListResponse(IReadOnlyList<CycleStatusResponse> Cycles, int Total);
-
     private static async Task<Results<Accepted<StartResponse>, ValidationProblem, ProblemHttpResult>> StartAsync(
         StartCycleRequest request, HttpContext http, CycleLauncher launcher, CancellationToken ct)
     {

@@ -12,20 +12,12 @@ namespace Dean.Orchestrator.Operations;
 /// <summary>The runbook's operational views and actions served by the orchestrator (port 8082).</summary>
 public static class OperationsApi
 {
-    public sealed record ServicesStatusResponse(string Status, IReadOnlyDictionary<string, ServiceStatus> Services);
-
-    public sealed record AgentConsumption(string AgentId, long Allocated, long Consumed);
-
-    public sealed record TokenMetricsResponse(long TotalBudget, long TotalAllocated, long TotalConsumed, long BudgetRemaining,
-        double EfficiencyRatio, double? TokensPerPattern, double? TokensPerAgent, int Patterns, int Agents, IReadOnlyList<AgentConsumption> ConsumptionByAgent);
-
     public sealed record PopulationStatusResponse(int Total, IReadOnlyDictionary<string, int> ByStatus, IReadOnlyList<string> ActiveAgentIds,
         DiversityResponse? Diversity, IReadOnlyList<string> RunningCycles, double? BestFitness, string? BestAgentId);
 
     public sealed record SpawnRequest(int? PopulationSize, long? TokenBudget, string[]? Goals, string? Target, double? DiversityTarget);
 
     public sealed record SpawnResponse(IReadOnlyList<string> AgentIds, double? InitialDiversity, long TokensAllocated);
-
 
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
     {

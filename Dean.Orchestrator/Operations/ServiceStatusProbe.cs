@@ -8,8 +8,6 @@ using StackExchange.Redis;
 
 namespace Dean.Orchestrator.Operations;
 
-public sealed record ServiceStatus(string Status, double LatencyMs, string? Version, DateTime LastCheck, string? Detail);
-
 /// <summary>Probes every part of DEAN the orchestrator depends on, measuring each round trip.</summary>
 public sealed class ServiceStatusProbe(IHttpClientFactory http, NpgsqlDataSource db, IConnectionMultiplexer redis, ServiceIdentity self, TimeProvider time)
 {

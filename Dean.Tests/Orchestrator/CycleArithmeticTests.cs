@@ -1,3 +1,4 @@
+using Dean.Contracts.Orchestrator;
 using Dean.Orchestrator.Evolution;
 using Dean.Orchestrator.Scheduling;
 
