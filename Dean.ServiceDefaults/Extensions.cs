@@ -56,7 +56,7 @@ public static class Extensions
                 context.ProblemDetails.Detail = bad.InnerException?.Message ?? bad.Message;
             }
         });
-        builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
+        builder.Services.ConfigureHttpJsonOptions(o => Dean.Contracts.DeanJson.Configure(o.SerializerOptions));
         builder.Services.AddSingleton<ApiRequestMetrics>();
         builder.Services.AddSingleton<DeanMeters>();
         builder.AddDeanAuthentication();
@@ -64,18 +64,7 @@ public static class Extensions
         return builder;
     }
 
-    /// <summary>snake_case everywhere, enums as snake_case strings, numbers strictly typed.</summary>
-    public static JsonSerializerOptions ConfigureJson(JsonSerializerOptions options)
-    {
-        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-        options.DictionaryKeyPolicy = null;
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
-        options.NumberHandling = JsonNumberHandling.Strict;
-        options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
-        return options;
-    }
-
-    public static JsonSerializerOptions DeanJson { get; } = ConfigureJson(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+    public static JsonSerializerOptions DeanJson => Dean.Contracts.DeanJson.Options;
 
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {

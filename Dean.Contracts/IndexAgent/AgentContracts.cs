@@ -77,3 +77,10 @@ public static class ExportBranches
 
     public static string BestOfCycle(string cycleId) => $"{Prefix}best/{cycleId}";
 }
+
+/// <summary>The 409s of an export: nothing to export, or the repository would not take the push.</summary>
+public static class ExportProblems
+{
+    public const string NoChange = "no_change";
+    public const string ExportRefused = "export_refused";
+}

@@ -25,6 +25,9 @@ public sealed record TaskFileResponse(string Name, IReadOnlyList<string> Evolve,
 public sealed record TargetResponse(string Name, string Repository, string Path, string Head, bool IsDefault, TaskFileResponse Task, DateTimeOffset CreatedAt,
     string Format);
 
+/// <param name="Repository">A git URL, a local git repository, or a plain local folder (imported as a new repository).</param>
+public sealed record RegisterTargetRequest(string? Name, string? Repository);
+
 public sealed record TargetListResponse(IReadOnlyList<TargetResponse> Targets);
 
 /// <summary>The answer of <c>POST /api/v1/maintenance/prune-worktrees</c>: the worktrees removed.</summary>

@@ -30,6 +30,7 @@ public static class AgentsApi
         builder.Services.AddSingleton<CandidateTrial>();
         builder.Services.AddSingleton<EvolutionStep>();
         builder.Services.AddSingleton<AgentProgram>();
+        builder.Services.AddSingleton<AgentExport>();
         builder.Services.AddSingleton<IndexAgentMetrics>();
         builder.Services.AddSingleton<IPatternSource, NoPatterns>();
         builder.Services.AddHostedService<AgentRegistryInitializer>();
@@ -48,6 +49,8 @@ public static class AgentsApi
         api.MapPost("/{id}/evolve", EvolveAsync).WithName("EvolveAgent").WithSummary("One evolution step: reserve, propose, evaluate, settle, accept or restore, record").RequireAuthorization(Policies.Operator);
         api.MapGet("/{id}/program", ProgramAsync).WithName("GetAgentProgram").WithSummary("The agent's evolved files as committed, with its fitness").RequireAuthorization(Policies.Viewer);
         api.MapPost("/{id}/rescore", RescoreAsync).WithName("RescoreAgent").WithSummary("Evaluate the agent's committed program again in a fresh sandbox and compare").RequireAuthorization(Policies.Operator);
+        api.MapGet("/{id}/patch", PatchAsync).WithName("GetAgentPatch").WithSummary("The agent's program as one git format-patch on the target's head").RequireAuthorization(Policies.Viewer);
+        api.MapPost("/{id}/export", ExportAsync).WithName("ExportAgent").WithSummary("Push the agent's program, one commit on the target's head, to the target's repository as a dean/ branch").RequireAuthorization(Policies.Operator);
         api.MapGet("/{id}/candidates", CandidatesAsync).WithName("ListCandidates").WithSummary("The agent's candidates, oldest first").RequireAuthorization(Policies.Viewer);
         api.MapGet("/{id}/lineage", LineageAsync).WithName("GetLineage").WithSummary("Ancestors and descendants through parent_ids").RequireAuthorization(Policies.Viewer);
         return app;
@@ -67,6 +70,33 @@ public static class AgentsApi
 
     private static async Task<Results<Ok<RescoreResponse>, ProblemHttpResult>> RescoreAsync(string id, AgentProgram program, CancellationToken ct) =>
         await program.RescoreAsync(id, ct) is { } rescored ? TypedResults.Ok(rescored) : Problems.NotFound($"agent '{id}'");
+
+    private const int MaxSubjectLength = 200;
+
+    private static string? SubjectError(string? subject) =>
+        subject is { Length: > MaxSubjectLength } || subject?.IndexOfAny(['\r', '\n']) >= 0 ? $"subject must be one line of at most {MaxSubjectLength} characters" : null;
+
+    private static async Task<Results<ContentHttpResult, ValidationProblem, ProblemHttpResult>> PatchAsync(string id, string? subject, AgentExport export, CancellationToken ct)
+    {
+        if (SubjectError(subject) is { } error) return Problems.Invalid("subject", error);
+        if (await export.SquashAsync(id, subject, ct) is not { } squashed) return Problems.NotFound($"agent '{id}'");
+        if (!squashed.Changed) return Problems.NotFound($"Agent '{id}''s program does not differ from the head of target '{squashed.Target.Name}'.");
+        return TypedResults.Text(await AgentExport.PatchAsync(squashed, ct), "text/x-patch");
+    }
+
+    private static async Task<Results<Ok<ExportResponse>, ValidationProblem, ProblemHttpResult>> ExportAsync(string id, ExportRequest request, AgentExport export, CancellationToken ct)
+    {
+        if (await AgentExport.BranchErrorAsync(request.Branch, ct) is { } branchError) return Problems.Invalid("branch", branchError);
+        if (SubjectError(request.Subject) is { } subjectError) return Problems.Invalid("subject", subjectError);
+        if (await export.SquashAsync(id, request.Subject, ct) is not { } squashed) return Problems.NotFound($"agent '{id}'");
+        if (!squashed.Changed) return Problems.Conflict(ExportProblems.NoChange, $"Agent '{id}''s program does not differ from the head of target '{squashed.Target.Name}'.");
+        return await AgentExport.PushAsync(squashed, request.Branch!, ct) switch
+        {
+            AgentExport.PushOutcome.Pushed pushed => TypedResults.Ok(pushed.Response),
+            AgentExport.PushOutcome.Refused refused => Problems.Conflict(ExportProblems.ExportRefused, refused.Detail),
+            _ => throw new InvalidOperationException(),
+        };
+    }
 
     private static async Task<Results<Ok<AgentResponse>, ProblemHttpResult>> GetAsync(string id, AgentStore store, CancellationToken ct) =>
         await store.FindAsync(id, ct) is { } agent ? TypedResults.Ok(AgentContractMapping.ToResponse(agent)) : Problems.NotFound($"agent '{id}'");

@@ -4,8 +4,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Dean.IndexAgent.Targets;
 
-public sealed record RegisterTargetRequest(string? Name, string? Repository);
-
 public static class TargetsApi
 {
     private static TargetResponse ToResponse(Target t) =>

@@ -80,7 +80,7 @@ public sealed class WorkspaceService(IOptions<IndexAgentOptions> options)
         }
     }
 
-    private static bool IsRepository(string path) =>
+    public static bool IsRepository(string path) =>
         Directory.Exists(Path.Combine(path, ".git")) || File.Exists(Path.Combine(path, ".git"))
         || (File.Exists(Path.Combine(path, "HEAD")) && Directory.Exists(Path.Combine(path, "objects")));
 

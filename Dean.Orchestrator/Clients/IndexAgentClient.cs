@@ -37,6 +37,19 @@ public sealed class IndexAgentClient(HttpClient http)
     public Task<RescoreResponse> RescoreAsync(string id, CancellationToken ct) =>
         http.PostDeanAsync<RescoreResponse>($"/api/v1/agents/{Uri.EscapeDataString(id)}/rescore", new { }, ct);
 
+    /// <summary>The agent's program as one patch on the target's head; null when it does not differ from that head.</summary>
+    public async Task<string?> GetPatchAsync(string id, string subject, CancellationToken ct)
+    {
+        using var response = await http.GetAsync($"/api/v1/agents/{Uri.EscapeDataString(id)}/patch?subject={Uri.EscapeDataString(subject)}", ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return null;
+        await DownstreamException.ThrowIfFailedAsync(response, ct);
+        return await response.Content.ReadAsStringAsync(ct);
+    }
+
+    /// <summary>Pushes the agent's program as <paramref name="request"/>'s branch; a refusal (409) comes back as a <see cref="DownstreamException"/>.</summary>
+    public Task<ExportResponse> ExportAsync(string id, ExportRequest request, CancellationToken ct) =>
+        http.PostDeanAsync<ExportResponse>($"/api/v1/agents/{Uri.EscapeDataString(id)}/export", request, ct);
+
     public Task<AgentListResponse> ListAgentsAsync(string? status, int limit, int offset, CancellationToken ct)
         => http.GetDeanAsync<AgentListResponse>(
             $"/api/v1/agents?limit={limit}&offset={offset}" + (status is null ? "" : $"&status={Uri.EscapeDataString(status)}"), ct);

@@ -23,6 +23,10 @@ public static class EvolutionApi
             .WithName("StopCycle").WithSummary("Stop a cycle within seconds and release its unused tokens");
         api.MapGet("/{id}/best", BestAsync).RequireAuthorization(Policies.Viewer)
             .WithName("CycleBest").WithSummary("The cycle's best program as the peer would have written it, scored again in a fresh sandbox");
+        api.MapGet("/{id}/patch", PatchAsync).RequireAuthorization(Policies.Viewer)
+            .WithName("CyclePatch").WithSummary("The cycle's best program as one git format-patch on the target's head");
+        api.MapPost("/{id}/export", ExportAsync).RequireAuthorization(Policies.Operator)
+            .WithName("ExportCycle").WithSummary("Push the cycle's best program to the target's repository as branch dean/best/{id}");
         api.MapGet("/{id}/events", Events).RequireAuthorization(Policies.Viewer)
             .WithName("CycleEvents").WithSummary("Server-sent progress events of a cycle");
         return app;
@@ -73,6 +77,35 @@ public static class EvolutionApi
             rescored.Score, rescored.Agrees && same, same ? rescored.Reason : $"the program changed from {rescored.Commit} while it was scored again",
             rescored.Metrics, program.Files));
     }
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> PatchAsync(string id, CycleStore cycles, IndexAgentClient indexAgent, CancellationToken ct)
+    {
+        var cycle = await cycles.GetAsync(id, ct);
+        if (cycle is null) return Problems.NotFound($"Cycle '{id}' does not exist.");
+        if (cycle.BestAgentId is not { } agentId) return Problems.NotFound($"Cycle '{id}' has no best program yet.");
+        var patch = await indexAgent.GetPatchAsync(agentId, Subject(cycle, agentId), ct);
+        if (patch is null) return Problems.NotFound($"The best program of cycle '{id}' does not differ from the target's head.");
+        return TypedResults.File(System.Text.Encoding.UTF8.GetBytes(patch), "text/x-patch", $"dean-best-{id}.patch");
+    }
+
+    private static async Task<Results<Ok<CycleExportResponse>, ProblemHttpResult>> ExportAsync(string id, CycleStore cycles, IndexAgentClient indexAgent, CancellationToken ct)
+    {
+        var cycle = await cycles.GetAsync(id, ct);
+        if (cycle is null) return Problems.NotFound($"Cycle '{id}' does not exist.");
+        if (cycle.BestAgentId is not { } agentId) return Problems.NotFound($"Cycle '{id}' has no best program yet.");
+        try
+        {
+            var export = await indexAgent.ExportAsync(agentId, new ExportRequest(ExportBranches.BestOfCycle(id), Subject(cycle, agentId)), ct);
+            return TypedResults.Ok(new CycleExportResponse(id, export));
+        }
+        catch (DownstreamException refused) when (refused.Status == System.Net.HttpStatusCode.Conflict)
+        {
+            return Problems.Conflict(refused.ProblemType ?? ExportProblems.ExportRefused, refused.Detail ?? refused.Message);
+        }
+    }
+
+    private static string Subject(Cycle cycle, string agentId) =>
+        $"DEAN: best program of cycle {cycle.Id} ({agentId}, score {cycle.BestScore?.ToString("R", System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"})";
 
     private static async Task<Results<Ok<CycleStatusResponse>, ProblemHttpResult>> StopAsync(
         string id, CycleStore cycles, CycleStopper stopper, CancellationToken ct)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Dean.Contracts;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -30,7 +31,4 @@ public static class HealthResponseWriter
         _ => "unhealthy",
     };
 
-    private sealed record HealthResponse(string Status, string Service, string Version, IReadOnlyDictionary<string, HealthComponent> Components);
-
-    private sealed record HealthComponent(string Status, double DurationMs, string? Description);
 }
