@@ -1,1 +1,4 @@
-return 0;
+using Dean.Cli;
+using Spectre.Console;
+
+return await DeanCommandLine.RunAsync(args, AnsiConsole.Console, CliSettings.FromEnvironment());
