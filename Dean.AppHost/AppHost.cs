@@ -30,9 +30,12 @@ var orchestrator = builder.AddProject<Projects.Dean_Orchestrator>("orchestrator"
     .WithEnvironment("Orchestrator__Schedules__DemoCycleOnFirstStart", builder.Configuration["Dean:DemoCycle"] ?? "true")
     // The runbook's Airflow lines (health, DAG runs, the scheduler UI) answer on 8080 as they did.
     .WithHttpEndpoint(port: 8080, name: "airflow")
+    // The operator console (Blazor, signed in with a cookie that only this port accepts).
+    .WithHttpEndpoint(port: 8083, name: "console")
     .WithAdminPassword(builder);
-// The orchestrator tells the Airflow port's requests apart by the port they arrive on.
-orchestrator.WithEnvironment("Orchestrator__AirflowPort", orchestrator.GetEndpoint("airflow").Property(EndpointProperty.TargetPort));
+// The orchestrator tells the Airflow and console ports' requests apart by the port they arrive on.
+orchestrator.WithEnvironment("Orchestrator__AirflowPort", orchestrator.GetEndpoint("airflow").Property(EndpointProperty.TargetPort))
+    .WithEnvironment("Orchestrator__ConsolePort", orchestrator.GetEndpoint("console").Property(EndpointProperty.TargetPort));
 
 builder.AddDeanPrometheus(infra, economy, indexAgent, orchestrator);
 

@@ -3,6 +3,7 @@ using Dean.Orchestrator.Backups;
 using Dean.Orchestrator.Emergency;
 using Dean.Orchestrator.Evolution;
 using Dean.Orchestrator.Operations;
+using Dean.Orchestrator.OperatorConsole;
 using Dean.Orchestrator.Scheduling;
 using Dean.ServiceDefaults.Data;
 
@@ -16,6 +17,7 @@ builder.AddEvolution();
 builder.AddOperations();
 builder.AddEmergency();
 builder.AddBackups();
+builder.AddOperatorConsole();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
@@ -25,4 +27,5 @@ app.MapEvolutionApi();
 app.MapOperationsApi();
 app.MapEmergencyApi();
 app.MapBackupsApi();
+app.MapOperatorConsole();
 app.Run();

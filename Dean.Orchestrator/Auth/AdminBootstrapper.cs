@@ -16,6 +16,9 @@ public sealed class OrchestratorOptions
 
     /// <summary>The port the Airflow endpoint listens on (set by the AppHost); null serves no Airflow port.</summary>
     public int? AirflowPort { get; set; }
+
+    /// <summary>The port the operator console listens on (the AppHost's <c>console</c> endpoint); null serves no console.</summary>
+    public int? ConsolePort { get; set; }
 }
 
 /// <summary>

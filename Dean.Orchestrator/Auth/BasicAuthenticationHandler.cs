@@ -61,7 +61,10 @@ public sealed class BasicAuthenticationHandler(IOptionsMonitor<AuthenticationSch
         return Task.CompletedTask;
     }
 
-    /// <summary>Adds the scheme and a selector that sends Basic credentials here and everything else to the bearer handler.</summary>
+    /// <summary>
+    /// Adds the scheme and a selector that sends every request on the console port to the console's cookie, Basic
+    /// credentials here, and everything else to the bearer handler: the cookie is read on the console port only.
+    /// </summary>
     public static void Register(IServiceCollection services)
     {
         services.AddAuthentication(o =>
@@ -71,8 +74,9 @@ public sealed class BasicAuthenticationHandler(IOptionsMonitor<AuthenticationSch
                 o.DefaultChallengeScheme = SelectorScheme;
             })
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(SchemeName, null)
-            .AddPolicyScheme(SelectorScheme, "Bearer or Basic", o => o.ForwardDefaultSelector = context =>
-                context.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) && AirflowPort.AcceptsBasic(context)
+            .AddPolicyScheme(SelectorScheme, "Console cookie, Bearer or Basic", o => o.ForwardDefaultSelector = context =>
+                OperatorConsole.ConsolePort.IsConsoleRequest(context) ? OperatorConsole.ConsoleAuthentication.Scheme
+                : context.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) && AirflowPort.AcceptsBasic(context)
                     ? SchemeName
                     : JwtBearerDefaults.AuthenticationScheme);
     }

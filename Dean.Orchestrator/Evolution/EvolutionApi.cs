@@ -49,16 +49,14 @@ public static class EvolutionApi
         if (status is not null && !CycleStatus.All.Contains(status))
             return Problems.Invalid("status", $"status must be one of {string.Join(", ", CycleStatus.All)}");
         if (!Paging.IsValidLimit(limit)) return Problems.Invalid("limit", Paging.LimitMessage);
-        var list = await cycles.ListAsync(status, limit ?? 50, ct);
-        var items = new List<CycleStatusResponse>();
-        foreach (var cycle in list) items.Add(await ResponseAsync(cycle, cycles, ct));
+        var items = await CycleResponses.ListAsync(cycles, status, limit ?? 50, ct);
         return TypedResults.Ok(new CycleListResponse(items, items.Count));
     }
 
     private static async Task<Results<Ok<CycleStatusResponse>, ProblemHttpResult>> StatusAsync(string id, CycleStore cycles, CancellationToken ct)
     {
         var cycle = await cycles.GetAsync(id, ct);
-        return cycle is null ? Problems.NotFound($"Cycle '{id}' does not exist.") : TypedResults.Ok(await ResponseAsync(cycle, cycles, ct));
+        return cycle is null ? Problems.NotFound($"Cycle '{id}' does not exist.") : TypedResults.Ok(await CycleResponses.ReadAsync(cycle, cycles, ct));
     }
 
     private static async Task<Results<Ok<BestProgramResponse>, ProblemHttpResult>> BestAsync(string id, CycleStore cycles, IndexAgentClient indexAgent, CancellationToken ct)
@@ -78,7 +76,8 @@ public static class EvolutionApi
             rescored.Metrics, program.Files));
     }
 
-    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> PatchAsync(string id, CycleStore cycles, IndexAgentClient indexAgent, CancellationToken ct)
+    /// <summary>The patch download, also the console's (on its own port, with its cookie): the same answer either way.</summary>
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> PatchAsync(string id, CycleStore cycles, IndexAgentClient indexAgent, CancellationToken ct)
     {
         var cycle = await cycles.GetAsync(id, ct);
         if (cycle is null) return Problems.NotFound($"Cycle '{id}' does not exist.");
@@ -113,7 +112,7 @@ public static class EvolutionApi
         var cycle = await cycles.GetAsync(id, ct);
         if (cycle is null) return Problems.NotFound($"Cycle '{id}' does not exist.");
         if (await stopper.RequestAsync(id, ct)) await stopper.WaitAsync([id], CycleStopper.RequestWait, ct);
-        return TypedResults.Ok(await ResponseAsync((await cycles.GetAsync(id, ct))!, cycles, ct));
+        return TypedResults.Ok(await CycleResponses.ReadAsync((await cycles.GetAsync(id, ct))!, cycles, ct));
     }
 
     private static async Task<Results<ServerSentEventsResult<string>, ProblemHttpResult>> Events(string id, CycleStore cycles, CycleEvents events, CancellationToken ct)
@@ -127,7 +126,7 @@ public static class EvolutionApi
     private static async IAsyncEnumerable<SseItem<string>> Stream(Cycle cycle, CycleStore cycles, CycleEvents events, [EnumeratorCancellation] CancellationToken ct)
     {
         var json = Microsoft.Extensions.Hosting.Extensions.DeanJson;
-        yield return new SseItem<string>(JsonSerializer.Serialize(await ResponseAsync(cycle, cycles, ct), json), "status");
+        yield return new SseItem<string>(JsonSerializer.Serialize(await CycleResponses.ReadAsync(cycle, cycles, ct), json), "status");
         if (CycleStatus.IsTerminal(cycle.Status)) yield break;
         await foreach (var message in events.SubscribeAsync(cycle.Id, ct))
         {
@@ -137,15 +136,4 @@ public static class EvolutionApi
             if (type == "cycle_ended") yield break;
         }
     }
-
-    private static async Task<CycleStatusResponse> ResponseAsync(Cycle cycle, CycleStore cycles, CancellationToken ct) =>
-        ToResponse(cycle, await cycles.GenerationsAsync(cycle.Id, ct), await cycles.EditKindsAsync(cycle.Id, ct), await cycles.StagesAsync(cycle.Id, ct));
-
-    private static CycleStatusResponse ToResponse(Cycle c, IReadOnlyList<GenerationRecord> generations, IReadOnlyDictionary<string, EditKindStats> editKinds,
-        IReadOnlyDictionary<string, int> stages) => new(
-        c.Id, c.Status, c.CurrentGeneration, c.TotalGenerations, c.TokenBudget, c.TokensConsumed, c.PatternsDiscovered,
-        c.PopulationDiversity, c.BestScore, c.BestAgentId, c.PopulationIds, c.Target, c.CaRules, c.DiversityThreshold,
-        generations.Select(g => new GenerationResponse(g.Generation, g.BestScore, g.MeanScore, g.Diversity, g.Accepted, g.Evaluations,
-            g.Tokens, g.CaRulesFired, g.StartedAt, g.CompletedAt)).ToList(),
-        c.CreatedAt, c.StartedAt, c.EndedAt, c.Error, c.PopulationSize, editKinds, stages);
 }
