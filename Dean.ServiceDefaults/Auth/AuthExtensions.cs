@@ -100,14 +100,17 @@ public static class AuthExtensions
                 };
             });
 
-        builder.Services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
-            .AddPolicy(Policies.Viewer, p => p.RequireRole(Roles.Viewer, Roles.Operator, Roles.Admin, Roles.Service))
-            .AddPolicy(Policies.Operator, p => p.RequireRole(Roles.Operator, Roles.Admin, Roles.Service))
-            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
-            .AddPolicy(Policies.AdminOrService, p => p.RequireRole(Roles.Admin, Roles.Service));
+        builder.Services.AddDeanPolicies();
         return builder;
     }
+
+    /// <summary>The policies every service and the console authorize with: any authenticated caller by default, and <see cref="Policies"/>.</summary>
+    public static AuthorizationBuilder AddDeanPolicies(this IServiceCollection services) => services.AddAuthorizationBuilder()
+        .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+        .AddPolicy(Policies.Viewer, p => p.RequireRole(Roles.Viewer, Roles.Operator, Roles.Admin, Roles.Service))
+        .AddPolicy(Policies.Operator, p => p.RequireRole(Roles.Operator, Roles.Admin, Roles.Service))
+        .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
+        .AddPolicy(Policies.AdminOrService, p => p.RequireRole(Roles.Admin, Roles.Service));
 
     public static string? Role(this ClaimsPrincipal user) => user.FindFirst(TokenIssuer.RoleClaim)?.Value;
 }
