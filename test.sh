@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source ops/prerequisites.sh
-dean_install_prerequisites
+DEAN_BROWSER_TESTS=1 dean_install_prerequisites
 
 echo "==> build"
 dotnet build Dean.sln -c Release -warnaserror --nologo -v quiet

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what DEAN needs on a fresh Debian/Ubuntu machine, idempotently: PostgreSQL server binaries,
-# redis-server, git, python3 (with numpy), bubblewrap, prometheus (and curl, jq for the runbook's commands). Sourced by run.sh and test.sh.
+# redis-server, git, python3 (with numpy), bubblewrap, prometheus (and curl, jq for the runbook's commands), and chromium
+# for test.sh's browser tests. Sourced by run.sh and test.sh.
 set -euo pipefail
 
 dean_missing_packages() {
@@ -17,6 +18,8 @@ dean_missing_packages() {
   command -v bwrap >/dev/null || missing+=(bubblewrap)
   # Prometheus and promtool: the AppHost's optional Prometheus, and the tests that run it and check the rules.
   command -v promtool >/dev/null || missing+=(prometheus)
+  # The console's browser tests (test.sh sets DEAN_BROWSER_TESTS): Debian's chromium, which Playwright drives; nothing downloads a browser.
+  if [ "${DEAN_BROWSER_TESTS:-}" = 1 ]; then command -v chromium >/dev/null || missing+=(chromium); fi
   echo "${missing[@]:-}"
 }
 

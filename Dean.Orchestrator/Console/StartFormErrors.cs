@@ -51,6 +51,28 @@ public sealed class StartFormErrors
         return errors;
     }
 
+    /// <summary>The form's numbers as typed: empty is null (the launcher's defaults or its errors), anything else must be a whole number.</summary>
+    public static (int? PopulationSize, int? Generations, long? TokenBudget, StartFormErrors? Errors) Numbers(string? populationSize, string? generations, string? tokenBudget)
+    {
+        var errors = new StartFormErrors();
+        var size = Parse(populationSize, PopulationSize, errors);
+        var count = Parse(generations, Generations, errors);
+        var budget = Parse(tokenBudget, TokenBudget, errors);
+        return errors._byField.Count > 0 ? (null, null, null, errors)
+            : ((int?)size, (int?)count, budget, null);
+    }
+
+    private static long? Parse(string? text, string field, StartFormErrors errors)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var limit = field == TokenBudget ? long.MaxValue : int.MaxValue;
+        if (long.TryParse(text.Trim(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            && value >= -limit && value <= limit)
+            return value;
+        errors._byField[field] = [$"{field} must be a whole number"];
+        return null;
+    }
+
     public IReadOnlyList<string> For(string field) => _byField.TryGetValue(field, out var list) ? list : [];
 
     public IReadOnlyList<string> General => _general;
