@@ -49,6 +49,8 @@ public sealed class ChartGeometry
     public double MinValue { get; }
     public double MaxValue { get; }
     public int FirstGeneration { get; }
+
+    /// <summary>The last generation drawn; at least one after the first, so a single generation has room.</summary>
     public int LastGeneration { get; }
 
     public ChartGeometry(IReadOnlyList<ChartSeries> series, double? threshold)
@@ -68,7 +70,11 @@ public sealed class ChartGeometry
 
     public double Y(double value) => Height - Margin - (value - MinValue) * (Height - 2 * Margin) / (MaxValue - MinValue);
 
-    /// <summary>The SVG polyline points of a series; generations without a value are left out.</summary>
-    public string Polyline(ChartSeries series) => string.Join(' ', series.Points.Where(p => p.Value is not null)
-        .Select(p => FormattableString.Invariant($"{X(p.Generation):0.#},{Y(p.Value!.Value):0.#}")));
+    /// <summary>Where a series' points go; generations without a value are left out.</summary>
+    public IEnumerable<(double X, double Y)> Positions(ChartSeries series) =>
+        series.Points.Where(p => p.Value is not null).Select(p => (X(p.Generation), Y(p.Value!.Value)));
+
+    /// <summary>The SVG polyline points of a series.</summary>
+    public string Polyline(ChartSeries series) =>
+        string.Join(' ', Positions(series).Select(p => FormattableString.Invariant($"{p.X:0.#},{p.Y:0.#}")));
 }
