@@ -150,6 +150,23 @@ public sealed class ConsoleComponentTests
         Assert.Empty(cut.FindAll("[data-error]"));
     }
 
+    [Fact]
+    public void The_economy_shows_the_budget_and_the_accounts_most_consuming_first()
+    {
+        using var context = new ConsoleTestContext(Roles.Viewer);
+        var budget = new Dean.Contracts.Economy.BudgetResponse(1_000_000, 300_000, 120_000, 5_000, 695_000, 50_000, 3, 0.8, DateTimeOffset.UnixEpoch);
+        var usage = new Dean.Contracts.Economy.UsageResponse(24, 300_000, 120_000,
+            [new("agent_001", 100_000, 20_000), new("cycle:cycle_001", 200_000, 100_000)],
+            [new(DateTimeOffset.UnixEpoch, 300_000, 120_000)]);
+        var cut = context.Render<EconomyView>(p => p.Add(c => c.Budget, budget).Add(c => c.Usage, usage));
+        Assert.Equal("1,000,000", cut.Find("[data-field=global]").TextContent);
+        Assert.Equal("5,000", cut.Find("[data-field=reserved]").TextContent);
+        Assert.Equal("695,000", cut.Find("[data-field=available]").TextContent);
+        Assert.Equal(["cycle:cycle_001", "agent_001"], cut.FindAll("[data-table=accounts] tbody tr").Select(r => r.GetAttribute("data-account")));
+        Assert.Equal("50 %", cut.FindAll("tr[data-account='cycle:cycle_001'] td")[3].TextContent);
+        Assert.Single(cut.FindAll("[data-table=hours] tbody tr"));
+    }
+
     [Theory]
     [InlineData("/console/cycles/cycle_001", "/console/cycles/cycle_001")]
     [InlineData("https://evil.example/console/", "/console/cycles")]

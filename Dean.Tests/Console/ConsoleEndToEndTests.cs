@@ -173,5 +173,12 @@ public sealed partial class ConsoleEndToEndTests(DeanAppFixture fx)
         Assert.Equal(0, await page.Locator("#start-cycle").CountAsync());
         Assert.Equal(0, await page.Locator("[data-form=start-cycle]").CountAsync());
         await Assertions.Expect(page.Locator(".console-user")).ToContainTextAsync("(viewer)");
+
+        // The economy page shows the Economy's own figures: the global budget is the one the API reports.
+        var api = await fx.ClientAsync("orchestrator", "viewer");
+        var metrics = await api.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/v1/metrics/tokens");
+        await page.ClickAsync("nav >> text=Economy");
+        await page.WaitForURLAsync("**/console/economy");
+        await Assertions.Expect(page.Locator("[data-field=global]")).ToHaveTextAsync(ConsoleFormat.Tokens(metrics.GetProperty("total_budget").GetInt64()));
     }
 }
