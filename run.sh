@@ -24,6 +24,7 @@ for _ in $(seq 1 240); do
 ==> DEAN is up after $(( $(date +%s) - start )) s
     Aspire dashboard   http://localhost:15080
     Orchestrator       http://localhost:8082   (Hangfire: /hangfire, Airflow-style API: http://localhost:8080)
+    Operator console   http://localhost:8083   (sign in as admin with the password below)
     IndexAgent         http://localhost:8081
     Evolution API      http://localhost:8090
     Admin password     \$DEAN_ADMIN_PASSWORD, or the file .dean/data/admin-password

@@ -3,6 +3,7 @@ using Dean.Orchestrator.Auth;
 using Dean.ServiceDefaults.Auth;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 
 namespace Dean.Orchestrator.OperatorConsole;
@@ -49,6 +50,8 @@ public static class ConsoleAuthentication
     /// <summary>A session ends when its user is gone or has another role now: the cookie cannot outlive the user store.</summary>
     private static async Task RevalidateAsync(CookieValidatePrincipalContext context)
     {
+        // Anonymous endpoints (the sign-in page, static files) decide nothing by the user: no lookup for them.
+        if (context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is not null) return;
         var username = context.Principal?.FindFirst(TokenIssuer.SubjectClaim)?.Value;
         var user = username is null ? null : await context.HttpContext.RequestServices.GetRequiredService<UserStore>().FindAsync(username, context.HttpContext.RequestAborted);
         if (user is null || user.Role != context.Principal!.Role())
