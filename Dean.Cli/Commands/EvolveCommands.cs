@@ -5,7 +5,7 @@ using Spectre.Console.Rendering;
 
 namespace Dean.Cli.Commands;
 
-/// <summary>Evolution cycles: <c>dean evolve</c>, <c>cycles</c>, <c>cycle</c>, <c>stop</c>, <c>patch</c> and <c>export</c>.</summary>
+/// <summary>Evolution cycles: <c>dean evolve start</c>, <c>cycles</c>, <c>cycle</c>, <c>stop</c>, <c>patch</c> and <c>export</c>.</summary>
 public static class EvolveCommands
 {
     public static Command Create(CommandContext context)
@@ -18,8 +18,8 @@ public static class EvolveCommands
         var rules = new Option<int[]>("--rules") { Description = "The cellular-automata rules to apply (e.g. --rules 110 30)", AllowMultipleArgumentsPerToken = true };
         var diversity = new Option<double?>("--diversity-threshold") { Description = "The diversity below which the defence acts" };
         var watch = new Option<bool>("--watch", "-w") { Description = "Follow the cycle until it ends" };
-        var command = new Command("evolve", "Start an evolution cycle") { target, size, ids, generations, budget, rules, diversity, watch };
-        command.SetAction(context.Action(async (parse, api, output, ct) =>
+        var start = new Command("start", "Start an evolution cycle") { target, size, ids, generations, budget, rules, diversity, watch };
+        start.SetAction(context.Action(async (parse, api, output, ct) =>
         {
             var request = new StartCycleRequest(parse.GetValue(ids) is { Length: > 0 } list ? list : null, parse.GetValue(size), parse.GetValue(target),
                 parse.GetValue(generations), parse.GetValue(budget), parse.GetValue(rules) is { Length: > 0 } r ? r : null, parse.GetValue(diversity));
@@ -32,7 +32,7 @@ public static class EvolveCommands
             output.Line($"Cycle [bold]{started.CycleId}[/] started");
             return (await CycleWatcher.WatchAsync(api, output, started.CycleId, context.Settings.Poll, ct)).ExitCode;
         }));
-        return command;
+        return new Command("evolve", "Evolution cycles") { start };
     }
 
     public static Command Cycles(CommandContext context)

@@ -13,7 +13,7 @@ namespace Dean.Cli.Commands;
 /// <summary>
 /// <c>dean run ./my-task</c>: the whole loop in one command. The folder (a <c>dean.json</c>, OpenEvolve or ShinkaEvolve task) is
 /// registered as a target named after it and its content, so running an unchanged folder again reuses the target and an
-/// edited one gets a new one; a cycle runs and is followed; the best program, its metrics and a patch land in <c>--out</c>.
+/// edited one gets a new one; a cycle runs and is followed; the best program, its metrics and a patch land in <c>dean-out/</c> in the folder.
 /// </summary>
 public static class RunCommand
 {
@@ -24,7 +24,7 @@ public static class RunCommand
         var size = new Option<int?>("--population-size", "-n") { Description = "How many agents" };
         var budget = new Option<long?>("--budget", "-b") { Description = "The cycle's token budget" };
         var name = new Option<string?>("--name") { Description = "The target's name (default: the folder's name and a hash of its content)" };
-        var outDir = new Option<DirectoryInfo?>("--out", "-o") { Description = "Where the results go (default: ./dean-out/<target>)" };
+        var outDir = new Option<DirectoryInfo?>("--out", "-o") { Description = "Where the results go (default: dean-out/ in the folder)" };
         var command = new Command("run", "Register a task folder, evolve it, and write the best program, its metrics and a patch") { folder, generations, size, budget, name, outDir };
         command.SetAction(context.Action(async (parse, api, output, ct) =>
         {
@@ -47,7 +47,7 @@ public static class RunCommand
                 return 1;
             }
 
-            var results = parse.GetValue(outDir) ?? new DirectoryInfo(Path.Combine("dean-out", target.Name));
+            var results = parse.GetValue(outDir) ?? new DirectoryInfo(Path.Combine(source.FullName, TaskFolders.Results));
             var written = await WriteResultsAsync(api, started.CycleId, results, ct);
             if (output.IsJson) output.WriteJson(new { cycle_id = started.CycleId, target = target.Name, status = status.Status, best_score = status.BestScore, files = written });
             else output.Line($"Results in [bold]{Markup.Escape(results.FullName)}[/]: {Markup.Escape(string.Join(", ", written.Select(Path.GetFileName)))}");
@@ -64,13 +64,13 @@ public static class RunCommand
         return $"{stem[..Math.Min(stem.Length, 50)]}-{ContentHash(folder)[..8]}";
     }
 
-    /// <summary>SHA-256 over the folder's files (paths and bytes, in ordinal order), leaving out git's, Python's and our own output.</summary>
+    /// <summary>SHA-256 over the files an import copies (paths and bytes, in ordinal order): not git's, builds', caches or our results.</summary>
     public static string ContentHash(DirectoryInfo folder)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var files = folder.EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint })
             .Select(f => (File: f, Relative: Path.GetRelativePath(folder.FullName, f.FullName).Replace('\\', '/')))
-            .Where(f => !f.Relative.Split('/').Any(part => part is ".git" or "__pycache__" or "dean-out") && !f.Relative.EndsWith(".pyc", StringComparison.Ordinal))
+            .Where(f => !f.Relative.Split('/')[..^1].Any(TaskFolders.Skipped.Contains) && !f.Relative.EndsWith(".pyc", StringComparison.Ordinal))
             .OrderBy(f => f.Relative, StringComparer.Ordinal);
         foreach (var (file, relative) in files)
         {

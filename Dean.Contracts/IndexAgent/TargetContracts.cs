@@ -32,3 +32,12 @@ public sealed record TargetListResponse(IReadOnlyList<TargetResponse> Targets);
 
 /// <summary>The answer of <c>POST /api/v1/maintenance/prune-worktrees</c>: the worktrees removed.</summary>
 public sealed record WorktreePruneResponse(IReadOnlyList<string> Pruned);
+
+/// <summary>What importing a plain folder as a target leaves out, so that `dean run`'s content hash covers what is imported.</summary>
+public static class TaskFolders
+{
+    /// <summary>Where `dean run` writes a cycle's results inside the task's folder.</summary>
+    public const string Results = "dean-out";
+
+    public static readonly string[] Skipped = [".git", "bin", "obj", "__pycache__", "TestResults", "node_modules", ".venv", Results];
+}

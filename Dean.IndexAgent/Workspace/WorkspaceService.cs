@@ -6,7 +6,6 @@ namespace Dean.IndexAgent.Workspace;
 /// <summary>Target clones under <c>{WorkspaceRoot}/targets</c> and agent worktrees under <c>{WorkspaceRoot}/worktrees</c>.</summary>
 public sealed class WorkspaceService(IOptions<IndexAgentOptions> options)
 {
-    private static readonly string[] SkippedDirectories = [".git", "bin", "obj", "__pycache__", "TestResults", "node_modules", ".venv"];
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _repositoryLocks = new();
     private IndexAgentOptions Options => options.Value;
 
@@ -90,7 +89,7 @@ public sealed class WorkspaceService(IOptions<IndexAgentOptions> options)
         foreach (var file in Directory.EnumerateFiles(source))
             File.Copy(file, Path.Combine(destination, Path.GetFileName(file)));
         foreach (var directory in Directory.EnumerateDirectories(source))
-            if (!SkippedDirectories.Contains(Path.GetFileName(directory)))
+            if (!TaskFolders.Skipped.Contains(Path.GetFileName(directory)))
                 CopyTree(directory, Path.Combine(destination, Path.GetFileName(directory)));
     }
 }

@@ -8,6 +8,7 @@ using Aspire.Hosting.Testing;
 using Dean.ServiceDefaults.Auth;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
 
 namespace Dean.Tests.Infrastructure;
 
@@ -150,6 +151,41 @@ public sealed class DeanAppFixture : IAsyncLifetime
         {
             _tokenGate.Release();
         }
+    }
+
+    /// <summary>Kills a service's process tree (SIGKILL: no graceful shutdown) and waits until it has exited.</summary>
+    public async Task KillAsync(string resource, ITestOutputHelper output)
+    {
+        Assert.True(App.ResourceNotifications.TryGetCurrentState(resource, out var state));
+        var pid = int.Parse(state!.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value!.ToString()!);
+        using (var process = Process.GetProcessById(pid))
+        {
+            // The resource's process is `dotnet run`; the service is its child, which must not outlive it.
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        output.WriteLine($"killed {resource} (pid {pid})");
+    }
+
+    /// <summary>Starts a resource that was stopped or killed again, and waits until it is healthy (to put back what a test took down).</summary>
+    public async Task StartAgainAsync(string resource, ITestOutputHelper output)
+    {
+        // DCP notices an exit on its own schedule; start again as soon as it accepts the command.
+        var commands = App.Services.GetRequiredService<ResourceCommandService>();
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        ExecuteCommandResult result;
+        while (!(result = await commands.ExecuteCommandAsync(resource, "resource-start")).Success && DateTime.UtcNow < deadline)
+        {
+            App.ResourceNotifications.TryGetCurrentState(resource, out var now);
+            output.WriteLine($"start refused ({result.Message}); state {now?.Snapshot.State?.Text}");
+            // A refused command may still have started it (a slow machine): a second start would race the first for the
+            // port, and the loser's exit would mark the resource finished.
+            if (now?.Snapshot.State?.Text is "Starting" or "Running") break;
+            await Task.Delay(2000);
+        }
+        App.ResourceNotifications.TryGetCurrentState(resource, out var started);
+        Assert.True(result.Success || started?.Snapshot.State?.Text is "Starting" or "Running", result.Message);
+        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(TimeSpan.FromSeconds(120));
     }
 
     public static async Task<string> LoginAsync(HttpClient orchestrator, string username, string password)

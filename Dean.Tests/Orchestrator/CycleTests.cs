@@ -257,30 +257,8 @@ public sealed class CycleTests(DeanAppFixture fx, ITestOutputHelper output)
 
     private async Task KillAndRestartAsync(string resource)
     {
-        Assert.True(fx.App.ResourceNotifications.TryGetCurrentState(resource, out var state));
-        var pid = int.Parse(state!.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value!.ToString()!);
-        using (var process = Process.GetProcessById(pid))
-        {
-            process.Kill(); // SIGKILL: no graceful shutdown, the Hangfire worker dies mid-job
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        }
-        output.WriteLine($"killed {resource} (pid {pid})");
-        // DCP notices the exit on its own schedule; start again as soon as it accepts the command.
-        var commands = fx.App.Services.GetRequiredService<ResourceCommandService>();
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        ExecuteCommandResult result;
-        while (!(result = await commands.ExecuteCommandAsync(resource, "resource-start")).Success && DateTime.UtcNow < deadline)
-        {
-            fx.App.ResourceNotifications.TryGetCurrentState(resource, out var now);
-            output.WriteLine($"start refused ({result.Message}); state {now?.Snapshot.State?.Text}");
-            // A refused command may still have started it (a slow machine): a second start would race the first for the
-            // port, and the loser's exit would mark the resource finished.
-            if (now?.Snapshot.State?.Text is "Starting" or "Running") break;
-            await Task.Delay(2000);
-        }
-        fx.App.ResourceNotifications.TryGetCurrentState(resource, out var started);
-        Assert.True(result.Success || started?.Snapshot.State?.Text is "Starting" or "Running", result.Message);
-        await fx.App.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(TimeSpan.FromSeconds(120));
+        await fx.KillAsync(resource, output);
+        await fx.StartAgainAsync(resource, output);
     }
 
     [Fact]
