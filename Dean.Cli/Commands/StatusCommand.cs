@@ -11,6 +11,9 @@ namespace Dean.Cli.Commands;
 /// </summary>
 public static class StatusCommand
 {
+    // A service answers /health within its dependencies' 2 s alive timeout; the margin covers a loaded machine.
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
+
     public sealed record Row(string Component, string Status, double LatencyMs, string? Version, string? Detail);
 
     public static Command Create(CommandContext context)
@@ -31,6 +34,10 @@ public static class StatusCommand
                 catch (ApiProblem problem)
                 {
                     rows.Add(new Row("stores", "unknown", 0, null, $"{problem.Detail ?? problem.Title} (sign in with `dean login` to see them)"));
+                }
+                catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+                {
+                    rows.Add(new Row("stores", "unknown", 0, null, $"the Orchestrator did not report them: {e.Message}"));
                 }
             }
             var overall = rows.Any(r => r.Status == "unhealthy") ? "unhealthy" : rows.Any(r => r.Status != "healthy") ? "degraded" : "healthy";
@@ -53,7 +60,7 @@ public static class StatusCommand
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            timeout.CancelAfter(ProbeTimeout);
             var health = await api.HealthAsync(service, timeout.Token);
             var failing = health.Components.Where(c => c.Value.Status != "healthy").Select(c => $"{c.Key}: {c.Value.Description ?? c.Value.Status}");
             return new Row(name, health.Status, clock.Elapsed.TotalMilliseconds, health.Version, string.Join("; ", failing) is { Length: > 0 } d ? d : null);

@@ -49,7 +49,8 @@ public static class AgentsApi
         api.MapPost("/{id}/evolve", EvolveAsync).WithName("EvolveAgent").WithSummary("One evolution step: reserve, propose, evaluate, settle, accept or restore, record").RequireAuthorization(Policies.Operator);
         api.MapGet("/{id}/program", ProgramAsync).WithName("GetAgentProgram").WithSummary("The agent's evolved files as committed, with its fitness").RequireAuthorization(Policies.Viewer);
         api.MapPost("/{id}/rescore", RescoreAsync).WithName("RescoreAgent").WithSummary("Evaluate the agent's committed program again in a fresh sandbox and compare").RequireAuthorization(Policies.Operator);
-        api.MapGet("/{id}/patch", PatchAsync).WithName("GetAgentPatch").WithSummary("The agent's program as one git format-patch on the target's head").RequireAuthorization(Policies.Viewer);
+        api.MapGet("/{id}/patch", PatchAsync).WithName("GetAgentPatch").WithSummary("The agent's program as one git format-patch on the target's head")
+            .Produces<string>(StatusCodes.Status200OK, "text/x-patch").ProducesProblem(StatusCodes.Status404NotFound).RequireAuthorization(Policies.Viewer);
         api.MapPost("/{id}/export", ExportAsync).WithName("ExportAgent").WithSummary("Push the agent's program, one commit on the target's head, to the target's repository as a dean/ branch").RequireAuthorization(Policies.Operator);
         api.MapGet("/{id}/candidates", CandidatesAsync).WithName("ListCandidates").WithSummary("The agent's candidates, oldest first").RequireAuthorization(Policies.Viewer);
         api.MapGet("/{id}/lineage", LineageAsync).WithName("GetLineage").WithSummary("Ancestors and descendants through parent_ids").RequireAuthorization(Policies.Viewer);

@@ -24,7 +24,8 @@ public static class EvolutionApi
         api.MapGet("/{id}/best", BestAsync).RequireAuthorization(Policies.Viewer)
             .WithName("CycleBest").WithSummary("The cycle's best program as the peer would have written it, scored again in a fresh sandbox");
         api.MapGet("/{id}/patch", PatchAsync).RequireAuthorization(Policies.Viewer)
-            .WithName("CyclePatch").WithSummary("The cycle's best program as one git format-patch on the target's head");
+            .WithName("CyclePatch").WithSummary("The cycle's best program as one git format-patch on the target's head")
+            .Produces<string>(StatusCodes.Status200OK, "text/x-patch").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPost("/{id}/export", ExportAsync).RequireAuthorization(Policies.Operator)
             .WithName("ExportCycle").WithSummary("Push the cycle's best program to the target's repository as branch dean/best/{id}");
         api.MapGet("/{id}/events", Events).RequireAuthorization(Policies.Viewer)

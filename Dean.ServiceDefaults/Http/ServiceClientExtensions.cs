@@ -36,16 +36,29 @@ public static class ServiceClientExtensions
         return builder;
     }
 
+    /// <summary>
+    /// How long a dependency's <c>/alive</c> may take before this service reports it degraded: well under the status
+    /// probes' 5 s, so a service whose dependency hangs (a dead process behind a proxy that accepts) still answers its
+    /// own <c>/health</c> in time.
+    /// </summary>
+    public static readonly TimeSpan DependencyAliveTimeout = TimeSpan.FromSeconds(2);
+
     private sealed class ServiceAliveHealthCheck(IHttpClientFactory factory, string service) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(DependencyAliveTimeout);
             try
             {
-                using var response = await factory.CreateClient(HealthClientName(service)).GetAsync(Extensions.AlivenessEndpointPath, cancellationToken);
+                using var response = await factory.CreateClient(HealthClientName(service)).GetAsync(Extensions.AlivenessEndpointPath, timeout.Token);
                 return response.IsSuccessStatusCode
                     ? HealthCheckResult.Healthy()
                     : new HealthCheckResult(context.Registration.FailureStatus, $"{service} answered {(int)response.StatusCode}");
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                return new HealthCheckResult(context.Registration.FailureStatus, $"{service} did not answer within {DependencyAliveTimeout.TotalSeconds:0} s", ex);
             }
             catch (Exception ex)
             {
