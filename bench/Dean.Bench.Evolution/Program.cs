@@ -76,16 +76,9 @@ internal sealed record Options(int Evaluations, int Seeds, int Population, int P
         }
         if (targets.Count == 0)
         {
-            var samples = Path.Combine(RepositoryRoot(), "samples");
+            var samples = Path.Combine(Dean.Bench.BenchRepository.Root("--target DIR"), "samples");
             targets.AddRange(new[] { "rastrigin-minimization", "circle-packing", "bin-packing" }.Select(s => Path.Combine(samples, s)));
         }
         return new Options(evaluations, seeds, population, parallel, targets, methods.Count == 0 ? Dean.Bench.Evolution.Methods.All : methods);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            if (File.Exists(Path.Combine(directory.FullName, "Dean.sln"))) return directory.FullName;
-        throw new InvalidOperationException("Dean.sln not found above the benchmark; pass --target DIR");
     }
 }

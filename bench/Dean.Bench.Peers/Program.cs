@@ -16,7 +16,7 @@ using Microsoft.Extensions.Hosting;
 //
 //   PATH=/usr/bin:$PATH dotnet run -c Release --project bench/Dean.Bench.Peers -- [runs=50]
 var runs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50;
-var root = RepositoryRoot();
+var root = Dean.Bench.BenchRepository.Root();
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
 builder.Services.AddMetrics();
 builder.Services.AddSingleton<DeanMeters>();
@@ -24,7 +24,8 @@ builder.Services.AddSingleton<IndexAgentMetrics>();
 builder.AddWorkspaceAndEvaluation();
 using var services = builder.Services.BuildServiceProvider();
 var evaluator = services.GetRequiredService<EvaluationRunner>();
-var sandbox = ProcessRunner.SandboxAvailable ? SandboxMode.Bubblewrap : SandboxMode.None;
+// The direct calls run in the same sandbox as the runner's evaluations.
+var sandbox = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<IndexAgentOptions>>().Value.Sandbox;
 Console.WriteLine($"{runs} runs each, sandbox {sandbox}");
 
 var shims = Path.Combine(PeerRunner.Directory, "shims");
@@ -126,10 +127,3 @@ static string WithProgram(string directory, double value)
 }
 
 static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
-
-static string RepositoryRoot()
-{
-    for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        if (File.Exists(Path.Combine(directory.FullName, "Dean.sln"))) return directory.FullName;
-    throw new InvalidOperationException("Dean.sln not found above the benchmark");
-}

@@ -9,7 +9,7 @@ using Dean.IndexAgent.Targets;
 //
 //   dotnet run -c Release --project bench/Dean.Bench.Sandbox -- [runs=50] [target=samples/function-minimization]
 var runs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50;
-var target = Path.GetFullPath(args.Length > 1 ? args[1] : Path.Combine(RepositoryRoot(), "samples", "function-minimization"));
+var target = Path.GetFullPath(args.Length > 1 ? args[1] : Path.Combine(Dean.Bench.BenchRepository.Root("the target directory"), "samples", "function-minimization"));
 var task = TaskFile.Parse(File.ReadAllText(Path.Combine(target, TaskFile.FileName)), out var errors)
            ?? throw new InvalidOperationException(string.Join("; ", errors.SelectMany(e => e.Value)));
 if (!ProcessRunner.SandboxAvailable) throw new InvalidOperationException(ProcessRunner.Refusal(SandboxMode.Bubblewrap, false));
@@ -37,10 +37,3 @@ foreach (var (mode, seconds) in times)
 }
 var ratio = times[SandboxMode.Bubblewrap].Order().ElementAt(runs / 2) / times[SandboxMode.None].Order().ElementAt(runs / 2);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sandboxed / unisolated median: {ratio:F3}"));
-
-static string RepositoryRoot()
-{
-    for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        if (File.Exists(Path.Combine(directory.FullName, "Dean.sln"))) return directory.FullName;
-    throw new InvalidOperationException("Dean.sln not found above the benchmark; pass the target directory");
-}
