@@ -23,7 +23,7 @@ if (!string.IsNullOrEmpty(builder.Configuration["ConnectionStrings:llm"]))
     indexAgent.WithReference(builder.AddConnectionString("llm"));
 
 var orchestrator = builder.AddProject<Projects.Dean_Orchestrator>("orchestrator")
-    .WithDeanDefaults(database, redis, seeds).WithSigningSeed(seeds)
+    .WithDeanDefaults(database, redis, seeds).WithSigningSeed(seeds).WithMaintenanceDatabase(database)
     .WithReference(economy).WaitFor(economy)
     .WithReference(indexAgent).WaitFor(indexAgent)
     .WithEnvironment("Orchestrator__DataDirectory", infra.DataDirectory)

@@ -1,5 +1,6 @@
 using Aspire.Hosting.ApplicationModel;
 using Dean.ServiceDefaults.Auth;
+using Dean.ServiceDefaults.Data;
 
 namespace Dean.AppHost;
 
@@ -8,11 +9,15 @@ public static class DeanResources
     /// <summary>The database every service uses, and the connection name it is handed under.</summary>
     public const string Database = "agent_evolution";
 
-    /// <summary>What the three services share: database, Redis, the services' public keys and a health check.</summary>
+    /// <summary>
+    /// What the three services share: the database (each logged in as its own role), Redis, the services' public keys
+    /// and a health check.
+    /// </summary>
     public static IResourceBuilder<ProjectResource> WithDeanDefaults(this IResourceBuilder<ProjectResource> project,
-        IResourceBuilder<IResourceWithConnectionString> database, IResourceBuilder<IResourceWithConnectionString> redis, SigningSeeds seeds) =>
+        DeanDatabase database, IResourceBuilder<IResourceWithConnectionString> redis, SigningSeeds seeds) =>
         project
-            .WithReference(database, Database).WaitFor(database)
+            .WithEnvironment($"ConnectionStrings__{Database}", database.ConnectionStringFor(DatabaseOwnership.RoleOf(project.Resource.Name)))
+            .WaitFor(database.Resource)
             .WithReference(redis, "redis").WaitFor(redis)
             .WithEnvironment(async context =>
             {
@@ -23,6 +28,10 @@ public static class DeanResources
                 }
             })
             .WithHttpHealthCheck("/health");
+
+    /// <summary>The Orchestrator's second login, for backups, restores and the weekly upkeep across the services' tables.</summary>
+    public static IResourceBuilder<ProjectResource> WithMaintenanceDatabase(this IResourceBuilder<ProjectResource> project, DeanDatabase database) =>
+        project.WithEnvironment($"ConnectionStrings__{DatabaseOwnership.MaintenanceConnectionName}", database.ConnectionStringFor(DatabaseOwnership.MaintenanceRole));
 
     /// <summary>The service's own signing seed: only the service it names ever sees it.</summary>
     public static IResourceBuilder<ProjectResource> WithSigningSeed(this IResourceBuilder<ProjectResource> project, SigningSeeds seeds) =>

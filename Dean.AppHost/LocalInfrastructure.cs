@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Aspire.Hosting.ApplicationModel;
+using Dean.ServiceDefaults.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
@@ -31,6 +32,16 @@ public sealed class LocalRedisResource(string name, string command, string worki
         ReferenceExpression.Create($"{Endpoint.Property(EndpointProperty.HostAndPort)},password={Password}");
 }
 
+/// <summary>The database resource (what services wait for) and a connection string per login role of <see cref="DatabaseOwnership"/>.</summary>
+public sealed class DeanDatabase(IResourceBuilder<IResourceWithConnectionString> resource, EndpointReference endpoint, string database,
+    IReadOnlyDictionary<string, ParameterResource> passwords)
+{
+    public IResourceBuilder<IResourceWithConnectionString> Resource { get; } = resource;
+
+    public ReferenceExpression ConnectionStringFor(string role) => ReferenceExpression.Create(
+        $"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)};Username={role};Password={passwords[role]};Database={database}");
+}
+
 public static class LocalInfrastructure
 {
     private const string PgBin = "/usr/lib/postgresql/15/bin";
@@ -38,16 +49,40 @@ public static class LocalInfrastructure
 
     /// <summary>
     /// PostgreSQL with the <paramref name="database"/> database, as a container or a local executable, with scram
-    /// authentication: the password is a generated, persisted secret parameter.
+    /// authentication: the superuser's and every service role's password is a generated, persisted secret parameter,
+    /// and the roles (<see cref="DatabaseOwnership"/>) are provisioned before anything that waits for the database starts.
     /// </summary>
-    public static IResourceBuilder<IResourceWithConnectionString> AddDeanPostgres(this IDistributedApplicationBuilder builder, string name, string database, InfraOptions infra)
+    public static DeanDatabase AddDeanPostgres(this IDistributedApplicationBuilder builder, string name, string database, InfraOptions infra)
     {
         var password = builder.AddParameter($"{name}-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+        var roles = DatabaseOwnership.Services.Select(DatabaseOwnership.RoleOf).Append(DatabaseOwnership.MaintenanceRole)
+            .ToDictionary(role => role, role => builder.AddParameter($"{name}-{role.Replace('_', '-')}-password",
+                new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true).Resource);
+        // The probe is a health check, run again and again: the roles are provisioned once per AppHost run.
+        var provisioned = false;
+        async Task ProvisionAsync(NpgsqlConnection connection, CancellationToken ct)
+        {
+            if (provisioned) return;
+            var secrets = new Dictionary<string, string>();
+            foreach (var (role, parameter) in roles)
+                secrets[role] = await parameter.GetValueAsync(ct) ?? throw new InvalidOperationException($"parameter {parameter.Name} has no value");
+            await using var provision = new NpgsqlCommand(DatabaseOwnership.ProvisionSql(database, secrets), connection);
+            await provision.ExecuteNonQueryAsync(ct);
+            provisioned = true;
+        }
+
         if (infra.UseContainers)
         {
             var server = builder.AddPostgres(name, password: password, port: infra.PostgresPort);
             if (builder.ExecutionContext.IsRunMode) server.WithDataVolume("dean-postgres-data");
-            return server.AddDatabase(database.Replace('_', '-'), databaseName: database);
+            var created = server.AddDatabase(database.Replace('_', '-'), databaseName: database)
+                .WithProbe(builder, async (connectionString, ct) =>
+                {
+                    await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+                    await connection.OpenAsync(ct);
+                    await ProvisionAsync(connection, ct);
+                });
+            return new DeanDatabase(created, server.Resource.PrimaryEndpoint, database, roles);
         }
 
         var dataDir = PostgresDataDirectory(infra.DataDirectory);
@@ -92,19 +127,25 @@ public static class LocalInfrastructure
             if (!scram.SequenceEqual(lines)) await File.WriteAllLinesAsync(hba, scram, ct);
         });
 
-        return resourceBuilder.WithProbe(builder, async (connectionString, ct) =>
+        var probed = resourceBuilder.WithProbe(builder, async (connectionString, ct) =>
         {
-            // The cluster may be fresh: create the database once it accepts connections.
-            var maintenance = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false };
-            await using var connection = new NpgsqlConnection(maintenance.ConnectionString);
-            await connection.OpenAsync(ct);
-            await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection) { Parameters = { new() { Value = database } } };
-            if (await exists.ExecuteScalarAsync(ct) is null)
+            // The cluster may be fresh: create the database once it accepts connections, then the roles in it.
+            var superuser = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false };
+            await using (var connection = new NpgsqlConnection(superuser.ConnectionString))
             {
-                await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", connection);
-                await create.ExecuteNonQueryAsync(ct);
+                await connection.OpenAsync(ct);
+                await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection) { Parameters = { new() { Value = database } } };
+                if (await exists.ExecuteScalarAsync(ct) is null)
+                {
+                    await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", connection);
+                    await create.ExecuteNonQueryAsync(ct);
+                }
             }
+            await using var inDatabase = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+            await inDatabase.OpenAsync(ct);
+            await ProvisionAsync(inDatabase, ct);
         });
+        return new DeanDatabase(probed, resource.Endpoint, database, roles);
     }
 
     /// <summary>

@@ -5,6 +5,7 @@ using Dean.Orchestrator.Auth;
 using Dean.Orchestrator.Clients;
 using Dean.Orchestrator.Evolution;
 using Dean.ServiceDefaults;
+using Dean.ServiceDefaults.Data;
 using Hangfire;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -30,7 +31,7 @@ public sealed record VerifyResult(string BackupId, bool Valid, IReadOnlyList<str
 /// as a git bundle, the configuration (task files, constraints, budget, settings without secrets) and metadata.json.
 /// </summary>
 public sealed class BackupService(
-    BackupStore store, BackupMetrics metrics, NpgsqlDataSource db, IConnectionMultiplexer redis, IndexAgentClient indexAgent,
+    BackupStore store, BackupMetrics metrics, [FromKeyedServices(DatabaseOwnership.MaintenanceConnectionName)] NpgsqlDataSource db, IConnectionMultiplexer redis, IndexAgentClient indexAgent,
     EconomyClient economy, CycleStopper stopper, IBackgroundJobClient jobs, IHttpClientFactory http, IConfiguration configuration,
     ServiceIdentity self, IOptions<BackupOptions> options, IOptions<OrchestratorOptions> orchestrator, TimeProvider time, ILogger<BackupService> logger)
 {
@@ -200,6 +201,9 @@ public sealed class BackupService(
             await ExternalTools.RunAsync(ExternalTools.Postgres("pg_restore"),
                 [.. ConnectionArgs(null), "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
                     Path.Combine(folder, BackupArchive.DatabaseDump)], null, PgEnv(), ct);
+            // The restore made the tables as the maintenance role: each goes back to the service that owns it.
+            await using (var connection = await db.OpenConnectionAsync(ct))
+                await connection.ExecuteAsync(DatabaseOwnership.AssignOwnersSql());
 
             await store.LogAsync("restores", restoreId, "restoring Redis keys");
             var keys = await RestoreRedisAsync(Path.Combine(folder, BackupArchive.RedisState));
@@ -236,7 +240,8 @@ public sealed class BackupService(
     // ---- database -------------------------------------------------------------------------------------------------
 
     private string DatabaseConnectionString() =>
-        configuration.GetConnectionString("agent_evolution") ?? throw new InvalidOperationException("no agent_evolution connection string");
+        configuration.GetConnectionString(DatabaseOwnership.MaintenanceConnectionName)
+        ?? throw new InvalidOperationException($"no {DatabaseOwnership.MaintenanceConnectionName} connection string");
 
     private List<string> ConnectionArgs(string? database)
     {

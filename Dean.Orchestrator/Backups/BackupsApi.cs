@@ -1,4 +1,5 @@
 using Dean.ServiceDefaults.Auth;
+using Dean.ServiceDefaults.Data;
 using Dean.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -9,6 +10,8 @@ public static class BackupsApi
     public static IHostApplicationBuilder AddBackups(this IHostApplicationBuilder builder)
     {
         builder.Services.Configure<BackupOptions>(builder.Configuration.GetSection(BackupOptions.Section));
+        // Backups, restores and the weekly upkeep read and write every service's tables: the maintenance role's login.
+        builder.AddKeyedNpgsqlDataSource(DatabaseOwnership.MaintenanceConnectionName, s => s.DisableHealthChecks = true);
         builder.Services.AddSingleton<BackupStore>();
         builder.Services.AddSingleton<BackupMetrics>();
         builder.Services.AddTransient<BackupService>();

@@ -1,12 +1,16 @@
 using Dapper;
 using Dean.Orchestrator.Clients;
+using Dean.ServiceDefaults.Data;
 using Hangfire;
 using Npgsql;
 
 namespace Dean.Orchestrator.Backups;
 
-/// <summary>The runbook's maintenance windows: weekly database upkeep and the monthly pattern archive.</summary>
-public sealed class MaintenanceJobs(NpgsqlDataSource db, IndexAgentClient indexAgent, LedgerExporter ledger, ILogger<MaintenanceJobs> logger)
+/// <summary>
+/// The runbook's maintenance windows: weekly database upkeep and the monthly pattern archive. The upkeep spans every
+/// service's tables, so it runs as the maintenance role.
+/// </summary>
+public sealed class MaintenanceJobs([FromKeyedServices(DatabaseOwnership.MaintenanceConnectionName)] NpgsqlDataSource db, IndexAgentClient indexAgent, LedgerExporter ledger, ILogger<MaintenanceJobs> logger)
 {
     /// <summary>The runbook's defaults for archiving patterns.</summary>
     public const int ArchiveOlderThanDays = 30;

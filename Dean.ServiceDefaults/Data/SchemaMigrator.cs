@@ -35,19 +35,13 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaMi
 {
     private const long AdvisoryLockKey = 0x0DEA_0001;
 
+
     public async Task<int> ApplyAsync(string service, IReadOnlyList<Migration> migrations, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@key)", new { key = AdvisoryLockKey }, tx);
-        await connection.ExecuteAsync("""
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                service    text        NOT NULL,
-                version    text        NOT NULL,
-                checksum   text        NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now(),
-                PRIMARY KEY (service, version))
-            """, transaction: tx);
+        await connection.ExecuteAsync(DatabaseOwnership.MigrationsTableSql, transaction: tx);
         var applied = (await connection.QueryAsync<(string Version, string Checksum)>(
                 "SELECT version, checksum FROM schema_migrations WHERE service = @service", new { service }, tx))
             .ToDictionary(r => r.Version, r => r.Checksum);
