@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Dean.Orchestrator.OperatorConsole;
 
 /// <summary>One point of a chart: a generation and its value (null when the generation has none, e.g. nothing was scored).</summary>
@@ -33,6 +35,22 @@ public static class CycleSeries
 
     public static ChartSeries Tokens(IReadOnlyList<GenerationResponse> generations) =>
         new("tokens", "tokens", generations.Select(g => new ChartPoint(g.Generation, g.Tokens)).ToList());
+
+    /// <summary>
+    /// One line per CA rule: the cycle's rules, and any other that fired, by rule number; a generation where a rule did
+    /// not fire counts 0 for it.
+    /// </summary>
+    public static IReadOnlyList<ChartSeries> RuleFirings(IReadOnlyList<GenerationResponse> generations, IReadOnlyList<int> rules)
+    {
+        var ordered = generations.OrderBy(g => g.Generation).ToList();
+        return rules.Select(r => r.ToString(CultureInfo.InvariantCulture))
+            .Concat(ordered.SelectMany(g => g.CaRulesFired.Keys))
+            .Distinct(StringComparer.Ordinal)
+            .OrderBy(rule => int.TryParse(rule, CultureInfo.InvariantCulture, out var n) ? n : int.MaxValue).ThenBy(rule => rule, StringComparer.Ordinal)
+            .Select(rule => new ChartSeries($"rule-{rule}", $"rule {rule}",
+                ordered.Select(g => new ChartPoint(g.Generation, g.CaRulesFired.GetValueOrDefault(rule))).ToList()))
+            .ToList();
+    }
 
     public static IReadOnlyList<ChartSeries> Scores(IReadOnlyList<GenerationResponse> generations) =>
         [Best(generations), Mean(generations), BestSoFar(generations)];

@@ -4,7 +4,8 @@ namespace Dean.ServiceDefaults.Data;
 
 /// <summary>
 /// Least privilege inside <c>agent_evolution</c>: each service logs in as its own role (<c>dean_economy</c>,
-/// <c>dean_indexagent</c>, <c>dean_orchestrator</c>) that owns its own tables and sequences and cannot read the others'.
+/// <c>dean_indexagent</c>, <c>dean_orchestrator</c>) that owns its own tables and sequences and cannot read the others'
+/// (except the Orchestrator's signing epochs, which every service reads to verify tokens).
 /// <c>dean_maintenance</c>, a member of all three, is the Orchestrator's second login for what spans the services:
 /// backups, restores and the weekly upkeep; it owns the shared <c>schema_migrations</c>.
 /// </summary>
@@ -73,6 +74,10 @@ static class DatabaseOwnership
               LOOP
                 EXECUTE format(CASE o.relkind WHEN 'S' THEN 'ALTER SEQUENCE public.%I OWNER TO %I' ELSE 'ALTER TABLE public.%I OWNER TO %I' END, o.relname, o.role);
               END LOOP;
+              -- Every service verifies tokens against the Orchestrator's signing epochs (Dean.Orchestrator/Migrations/0008).
+              IF to_regclass('public.auth_signing_epochs') IS NOT NULL THEN
+                GRANT SELECT ON public.auth_signing_epochs TO {{RoleOf("economy")}}, {{RoleOf("indexagent")}};
+              END IF;
               IF to_regclass('public.schema_migrations') IS NOT NULL THEN
                 IF (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'public.schema_migrations'::regclass) <> '{{MaintenanceRole}}' THEN
                   ALTER TABLE public.schema_migrations OWNER TO {{MaintenanceRole}};

@@ -19,7 +19,9 @@ public sealed class ConsoleComponentTests
         var cut = context.Render<CycleCharts>(p => p.Add(c => c.Cycle, ConsoleData.Cycle()));
 
         var charts = cut.FindComponents<LineChart>().ToDictionary(c => c.Instance.Key);
-        Assert.Equal(["scores", "diversity", "tokens"], charts.Keys);
+        Assert.Equal(["scores", "diversity", "rules", "tokens"], charts.Keys);
+        // The cycle runs rules 30 and 110: one line each, even where neither fired.
+        Assert.Equal(["rule-30", "rule-110"], charts["rules"].Instance.Series.Select(s => s.Key));
         var scores = charts["scores"].Instance.Series;
         Assert.Equal(["best", "mean", "best-so-far"], scores.Select(s => s.Key));
         Assert.Equal([0.5, 0.5, 0.5, 0.9], scores[2].Points.Select(p => p.Value));
@@ -43,7 +45,7 @@ public sealed class ConsoleComponentTests
         using var context = new ConsoleTestContext(Roles.Viewer);
         var cut = context.Render<CycleCharts>(p => p.Add(c => c.Cycle, ConsoleData.Cycle(generations: [])));
         Assert.Empty(cut.FindAll("svg"));
-        Assert.Equal(3, cut.FindAll(".console-chart p").Count);
+        Assert.Equal(4, cut.FindAll(".console-chart p").Count);
     }
 
     [Fact]

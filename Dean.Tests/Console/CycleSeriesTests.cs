@@ -30,6 +30,21 @@ public sealed class CycleSeriesTests
     }
 
     [Fact]
+    public void Rule_firings_have_a_line_per_rule_of_the_cycle_and_per_rule_that_fired_with_zero_where_it_did_not()
+    {
+        GenerationResponse Fired(int generation, Dictionary<string, int> fired) =>
+            ConsoleData.Generation(generation, 0.5, 0.5, 0.5, 10) with { CaRulesFired = fired };
+        var series = CycleSeries.RuleFirings([Fired(2, new() { ["1"] = 4 }), Fired(1, new() { ["110"] = 2, ["30"] = 1 })], [110, 30]);
+
+        Assert.Equal(["rule-1", "rule-30", "rule-110"], series.Select(s => s.Key));
+        Assert.Equal([1, 2], series[0].Points.Select(p => p.Generation));
+        Assert.Equal([0.0, 4], Values(series[0]));
+        Assert.Equal([1.0, 0], Values(series[1]));
+        Assert.Equal([2.0, 0], Values(series[2]));
+        Assert.Equal("rule 110", series[2].Label);
+    }
+
+    [Fact]
     public void Scores_are_best_mean_and_best_so_far_per_generation()
     {
         var scores = CycleSeries.Scores(ConsoleData.Generations);

@@ -53,6 +53,7 @@ public sealed partial class DatabaseRolesTests(DeanAppFixture fx)
     [InlineData("indexagent", "SELECT count(*) FROM economy_ledger")]
     [InlineData("indexagent", "UPDATE economy_accounts SET allocated = allocated + 1000000")]
     [InlineData("indexagent", "SELECT count(*) FROM users")]
+    [InlineData("indexagent", "UPDATE auth_signing_epochs SET certificate = certificate")]
     [InlineData("indexagent", "SELECT count(*) FROM hangfire.job")]
     [InlineData("economy", "SELECT count(*) FROM agents")]
     [InlineData("orchestrator", "DELETE FROM economy_ledger")]
@@ -68,7 +69,7 @@ public sealed partial class DatabaseRolesTests(DeanAppFixture fx)
     [Fact]
     public async Task Each_role_reads_its_own_tables_and_the_maintenance_role_reads_all()
     {
-        foreach (var (login, table) in new[] { ("dean_economy", "economy_ledger"), ("dean_indexagent", "agents"), ("dean_orchestrator", "cycles"),
+        foreach (var (login, table) in new[] { ("dean_economy", "economy_ledger"), ("dean_indexagent", "agents"), ("dean_orchestrator", "cycles"), ("dean_indexagent", "auth_signing_epochs"), ("dean_economy", "auth_signing_epochs"),
                      ("dean_maintenance", "economy_ledger"), ("dean_maintenance", "agents"), ("dean_maintenance", "users") })
         {
             await using var connection = await OpenAsync(await LoginAsync(login));
