@@ -55,17 +55,19 @@ public static class LocalInfrastructure
     public static DeanDatabase AddDeanPostgres(this IDistributedApplicationBuilder builder, string name, string database, InfraOptions infra)
     {
         var password = builder.AddParameter($"{name}-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
-        var roles = DatabaseOwnership.Services.Select(DatabaseOwnership.RoleOf).Append(DatabaseOwnership.MaintenanceRole)
-            .ToDictionary(role => role, role => builder.AddParameter($"{name}-{role.Replace('_', '-')}-password",
+        var roles = DatabaseOwnership.LoginRoles.ToDictionary(role => role, role => builder.AddParameter($"{name}-{role.Replace('_', '-')}-password",
                 new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true).Resource);
-        // The probe is a health check, run again and again: the roles are provisioned once per AppHost run.
+        // The probe is a health check, run again and again: the roles are provisioned once per AppHost run, as the
+        // superuser, inside the database (connectionString names it).
         var provisioned = false;
-        async Task ProvisionAsync(NpgsqlConnection connection, CancellationToken ct)
+        async Task ProvisionAsync(string connectionString, CancellationToken ct)
         {
             if (provisioned) return;
             var secrets = new Dictionary<string, string>();
             foreach (var (role, parameter) in roles)
                 secrets[role] = await parameter.GetValueAsync(ct) ?? throw new InvalidOperationException($"parameter {parameter.Name} has no value");
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+            await connection.OpenAsync(ct);
             await using var provision = new NpgsqlCommand(DatabaseOwnership.ProvisionSql(database, secrets), connection);
             await provision.ExecuteNonQueryAsync(ct);
             provisioned = true;
@@ -76,12 +78,7 @@ public static class LocalInfrastructure
             var server = builder.AddPostgres(name, password: password, port: infra.PostgresPort);
             if (builder.ExecutionContext.IsRunMode) server.WithDataVolume("dean-postgres-data");
             var created = server.AddDatabase(database.Replace('_', '-'), databaseName: database)
-                .WithProbe(builder, async (connectionString, ct) =>
-                {
-                    await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
-                    await connection.OpenAsync(ct);
-                    await ProvisionAsync(connection, ct);
-                });
+                .WithProbe(builder, ProvisionAsync);
             return new DeanDatabase(created, server.Resource.PrimaryEndpoint, database, roles);
         }
 
@@ -141,9 +138,7 @@ public static class LocalInfrastructure
                     await create.ExecuteNonQueryAsync(ct);
                 }
             }
-            await using var inDatabase = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
-            await inDatabase.OpenAsync(ct);
-            await ProvisionAsync(inDatabase, ct);
+            await ProvisionAsync(connectionString, ct);
         });
         return new DeanDatabase(probed, resource.Endpoint, database, roles);
     }

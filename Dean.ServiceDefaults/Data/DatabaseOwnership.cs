@@ -38,6 +38,9 @@ static class DatabaseOwnership
 
     public static string RoleOf(string service) => "dean_" + service;
 
+    /// <summary>Every role that logs in: one per service, and the maintenance role.</summary>
+    public static IReadOnlyList<string> LoginRoles { get; } = [.. Services.Select(RoleOf), MaintenanceRole];
+
     /// <summary>
     /// The objects each service's migrations create in schema <c>public</c> (a test compares this with the migrations):
     /// a database whose tables the superuser owned, as every installation before the roles had, is moved to these owners.
@@ -98,7 +101,7 @@ static class DatabaseOwnership
     {
         var services = string.Join(", ", Services.Select(RoleOf));
         var sql = new StringBuilder();
-        foreach (var role in Services.Select(RoleOf).Append(MaintenanceRole))
+        foreach (var role in LoginRoles)
         {
             var password = passwords[role].Replace("'", "''");
             sql.AppendLine($"DO $role$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN CREATE ROLE {role}; END IF; END $role$;");

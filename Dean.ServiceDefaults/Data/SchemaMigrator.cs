@@ -35,7 +35,6 @@ public sealed class SchemaMigrator(NpgsqlDataSource dataSource, ILogger<SchemaMi
 {
     private const long AdvisoryLockKey = 0x0DEA_0001;
 
-
     public async Task<int> ApplyAsync(string service, IReadOnlyList<Migration> migrations, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);

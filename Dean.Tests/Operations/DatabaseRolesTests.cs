@@ -39,11 +39,7 @@ public sealed partial class DatabaseRolesTests(DeanAppFixture fx)
         await using var superuser = await OpenAsync(await fx.ConnectionStringAsync());
         foreach (var (service, objects) in DatabaseOwnership.Objects)
             foreach (var name in objects)
-            {
-                await using var owner = new NpgsqlCommand("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass('public.' || $1)", superuser)
-                    { Parameters = { new() { Value = name } } };
-                Assert.Equal(DatabaseOwnership.RoleOf(service), (string?)await owner.ExecuteScalarAsync());
-            }
+                Assert.Equal(DatabaseOwnership.RoleOf(service), await OwnerAsync(superuser, "public." + name));
         await using var jobs = new NpgsqlCommand(
             "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'hangfire' AND pg_get_userbyid(c.relowner) <> 'dean_orchestrator'", superuser);
         Assert.Equal(0L, (long)(await jobs.ExecuteScalarAsync())!);
@@ -98,32 +94,26 @@ public sealed partial class DatabaseRolesTests(DeanAppFixture fx)
                 CREATE SEQUENCE agent_id_seq;
                 CREATE TABLE agents (agent_id text PRIMARY KEY);
                 INSERT INTO agents VALUES ('agent_001');
-                CREATE TABLE schema_migrations (service text NOT NULL, version text NOT NULL, checksum text NOT NULL,
-                    applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (service, version));
                 CREATE SCHEMA hangfire;
                 CREATE TABLE hangfire.job (id bigserial PRIMARY KEY);
                 """);
+            await Execute(connection, DatabaseOwnership.MigrationsTableSql);
 
             // The running system's passwords: provisioning sets them again, so the services keep logging in.
             await Execute(connection, DatabaseOwnership.ProvisionSql(scratch, await PasswordsAsync()));
 
-            async Task<string?> Owner(string relation)
-            {
-                await using var command = new NpgsqlCommand("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass($1)", connection) { Parameters = { new() { Value = relation } } };
-                return (string?)await command.ExecuteScalarAsync();
-            }
-            Assert.Equal("dean_economy", await Owner("public.economy_ledger"));
-            Assert.Equal("dean_economy", await Owner("public.economy_ledger_id_seq"));
-            Assert.Equal("dean_indexagent", await Owner("public.agents"));
-            Assert.Equal("dean_indexagent", await Owner("public.agent_id_seq"));
-            Assert.Equal("dean_maintenance", await Owner("public.schema_migrations"));
-            Assert.Equal("dean_orchestrator", await Owner("hangfire.job"));
+            Assert.Equal("dean_economy", await OwnerAsync(connection, "public.economy_ledger"));
+            Assert.Equal("dean_economy", await OwnerAsync(connection, "public.economy_ledger_id_seq"));
+            Assert.Equal("dean_indexagent", await OwnerAsync(connection, "public.agents"));
+            Assert.Equal("dean_indexagent", await OwnerAsync(connection, "public.agent_id_seq"));
+            Assert.Equal("dean_maintenance", await OwnerAsync(connection, "public.schema_migrations"));
+            Assert.Equal("dean_orchestrator", await OwnerAsync(connection, "hangfire.job"));
             await using var sum = new NpgsqlCommand("SELECT sum(amount) FROM economy_ledger", connection);
             Assert.Equal(49m, (decimal)(await sum.ExecuteScalarAsync())!);
 
             // Provisioning twice changes nothing and fails on nothing.
             await Execute(connection, DatabaseOwnership.ProvisionSql(scratch, await PasswordsAsync()));
-            Assert.Equal("dean_indexagent", await Owner("public.agents"));
+            Assert.Equal("dean_indexagent", await OwnerAsync(connection, "public.agents"));
         }
         finally
         {
@@ -135,7 +125,7 @@ public sealed partial class DatabaseRolesTests(DeanAppFixture fx)
     private async Task<Dictionary<string, string>> PasswordsAsync()
     {
         var passwords = new Dictionary<string, string>();
-        foreach (var role in DatabaseOwnership.Services.Select(DatabaseOwnership.RoleOf).Append(DatabaseOwnership.MaintenanceRole))
+        foreach (var role in DatabaseOwnership.LoginRoles)
             passwords[role] = await PasswordAsync(role);
         return passwords;
     }
@@ -150,6 +140,13 @@ public sealed partial class DatabaseRolesTests(DeanAppFixture fx)
 
     private async Task<string> LoginAsync(string role) =>
         new NpgsqlConnectionStringBuilder(await fx.ConnectionStringAsync()) { Username = role, Password = await PasswordAsync(role), Pooling = false }.ConnectionString;
+
+    private static async Task<string?> OwnerAsync(NpgsqlConnection connection, string relation)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass($1)", connection)
+            { Parameters = { new() { Value = relation } } };
+        return (string?)await command.ExecuteScalarAsync();
+    }
 
     private static async Task<NpgsqlConnection> OpenAsync(string connectionString)
     {
